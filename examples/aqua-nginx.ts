@@ -1,0 +1,48 @@
+/**
+ * The article's scenario: nginx protected by the Aqua MicroEnforcer running as a sidecar.
+ *
+ * - The enforcer image holds `/aqua/microenforcer` in a VOLUME; the sidecar is non-essential.
+ * - nginx mounts that volume read-only and starts as `/aqua/microenforcer nginx -g "daemon off;"`
+ *   (the image's ENTRYPOINT `/docker-entrypoint.sh` is kept between the two; it comes from the
+ *   `cdk-enforced-fargate:imageDefaults` context in cdk.json).
+ * - The Aqua deployment token lives in Secrets Manager and reaches nginx as the secret AQUA_TOKEN;
+ *   only the task's execution role may read it.
+ *
+ * Run: `npx cdk synth AquaNginx` (no AWS account needed).
+ */
+import { Stack, StackProps } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { EnforcedFargateTaskDefinition, Enforcer } from '../lib';
+
+export class AquaNginxStack extends Stack {
+  /** The enforced task definition, for tests and for other stacks. */
+  public readonly taskDefinition: EnforcedFargateTaskDefinition;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    const tokenSecret = new secretsmanager.Secret(this, 'AquaToken', {
+      description: 'Aqua MicroEnforcer deployment token',
+    });
+
+    const enforcer = Enforcer.aquaMicroEnforcer({
+      image: ecs.ContainerImage.fromRegistry('registry.example.com/microenforcer:2022.4'),
+      server: 'aqua-gateway.internal:8443',
+      token: ecs.Secret.fromSecretsManager(tokenSecret),
+    });
+
+    this.taskDefinition = new EnforcedFargateTaskDefinition(this, 'Web', {
+      cpu: 512,
+      memoryLimitMiB: 1024,
+      enforcer,
+    });
+    this.taskDefinition.addContainer('nginx', {
+      image: ecs.ContainerImage.fromRegistry('nginx:1.27'),
+      command: ['nginx', '-g', 'daemon off;'],
+      portMappings: [{ containerPort: 80 }],
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'nginx' }),
+    });
+  }
+}

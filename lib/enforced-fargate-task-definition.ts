@@ -1,0 +1,282 @@
+import { Annotations, AspectPriority, Aspects, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Construct, IConstruct } from 'constructs';
+import { Enforcer } from './enforcer';
+import { Argv, ImageArgv, wrapEntryCommand } from './entry-command';
+import { findImageDefaults, IMAGE_DEFAULTS_CONTEXT_KEY, ImageDefaults, parseImageDefaults } from './image-defaults';
+
+/** Properties of an `EnforcedFargateTaskDefinition`. */
+export interface EnforcedFargateTaskDefinitionProps extends ecs.FargateTaskDefinitionProps {
+  /**
+   * The runtime-security enforcer every container of the task runs under.
+   */
+  readonly enforcer: Enforcer;
+
+  /**
+   * Names of containers that are never protected (for example a log router).
+   * A name that matches no container of the task is an error at synthesis.
+   *
+   * @default - every container except the enforcer sidecar is protected
+   */
+  readonly excludedContainers?: string[];
+
+  /**
+   * The image's own ENTRYPOINT and CMD for containers that leave them to the image, keyed by
+   * container name or by image name as written (e.g. `nginx:1.27`). A container name wins over
+   * an image name; both win over the context key `cdk-enforced-fargate:imageDefaults`.
+   *
+   * @default - only the context key `cdk-enforced-fargate:imageDefaults`
+   */
+  readonly imageDefaults?: { [name: string]: ImageDefaults };
+}
+
+/** Warning and error ids of this library. */
+const WARN_NOTHING_PROTECTED = 'cdk-enforced-fargate:nothingProtected';
+
+/** The ECS limit of containers in one task definition (not adjustable). */
+const MAX_CONTAINERS = 10;
+
+/** The name aws-cdk-lib gives the FireLens log router it adds at render time. */
+const PENDING_ROUTER_NAME = 'log-router';
+
+/**
+ * A Fargate task definition whose every container runs under a runtime-security enforcer.
+ *
+ * The enforcer is a non-essential sidecar whose image holds the enforcer binary in a volume.
+ * At synthesis every other container of the task (however and whenever it was added), except the
+ * excluded ones, mounts that volume read-only with `volumesFrom`, waits for the sidecar, gets the
+ * enforcer's environment, secrets and capabilities, and has its entry command rewritten so that
+ * the enforcer binary starts the original program.
+ */
+export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
+  /** The enforcer this task runs under. */
+  public readonly enforcer: Enforcer;
+
+  /** The enforcer sidecar container. */
+  public readonly enforcerContainer: ecs.ContainerDefinition;
+
+  private readonly excludedContainers: string[];
+  private readonly imageDefaults: { [name: string]: ImageDefaults };
+  /** Containers the enforcement has looked at (protected, excluded or the sidecar). */
+  private readonly handled = new Set<ecs.ContainerDefinition>();
+  private readonly protectedNames: string[] = [];
+  private readonly problems: string[] = [];
+  private warnedNothingProtected = false;
+
+  constructor(scope: Construct, id: string, props: EnforcedFargateTaskDefinitionProps) {
+    const prefix = `EnforcedFargateTaskDefinition '${id}'`;
+    if (!props || !props.enforcer) {
+      throw new Error(`${prefix}: 'enforcer' is required, e.g. Enforcer.aquaMicroEnforcer({ image, server, token })`);
+    }
+    const os = props.runtimePlatform?.operatingSystemFamily;
+    if (os && os.isWindows()) {
+      throw new Error(`${prefix}: runtimePlatform.operatingSystemFamily is ${os._operatingSystemFamily}, but Windows Fargate ignores image VOLUMEs, so the enforcer volume cannot reach the containers; use a Linux task`);
+    }
+    const architecture = props.runtimePlatform?.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
+    if (!props.enforcer.supportsArchitecture(architecture)) {
+      throw new Error(`${prefix}: the task's CPU architecture is ${architecture._cpuArchitecture} but the enforcer ships binaries for ${props.enforcer.cpuArchitectures.map(a => a._cpuArchitecture).join(', ')} only; use an enforcer image built for ${architecture._cpuArchitecture} and list it in the enforcer's 'cpuArchitectures', or change runtimePlatform.cpuArchitecture`);
+    }
+    const excluded = props.excludedContainers ?? [];
+    if (excluded.includes(props.enforcer.containerName)) {
+      throw new Error(`${prefix}: excludedContainers names the enforcer sidecar '${props.enforcer.containerName}', which is never protected anyway; remove it`);
+    }
+    for (const [key, value] of Object.entries(props.imageDefaults ?? {})) {
+      const parsed = parseImageDefaults(value, `imageDefaults['${key}']`);
+      if (typeof parsed === 'string') throw new Error(`${prefix}: ${parsed}`);
+    }
+
+    super(scope, id, props);
+
+    this.enforcer = props.enforcer;
+    this.excludedContainers = [...excluded];
+    this.imageDefaults = { ...props.imageDefaults };
+
+    this.enforcerContainer = this.addContainer('EnforcerSidecar', {
+      containerName: this.enforcer.containerName,
+      image: this.enforcer.image,
+      essential: false,
+      readonlyRootFilesystem: true,
+      cpu: 0,
+      command: this.enforcer.command,
+      logging: this.enforcer.logging ?? ecs.LogDrivers.awsLogs({ streamPrefix: this.enforcer.containerName }),
+    });
+
+    const aspect: IAspect = { visit: (node: IConstruct) => { if (node === this) this.enforce(); } };
+    Aspects.of(this).add(aspect, { priority: AspectPriority.MUTATING });
+    this.node.addValidation({ validate: () => this.validateEnforcement() });
+  }
+
+  /** Protects every container not handled yet. Runs at synthesis, once per container. */
+  private enforce(): void {
+    this.containers.forEach((container, index) => {
+      if (this.handled.has(container)) return;
+      this.handled.add(container);
+      if (container === this.enforcerContainer) return;
+      const name = container.containerName;
+      if (name === this.enforcer.containerName) return; // reported by validation
+      if (this.excludedContainers.includes(name)) return;
+      this.protect(container, index);
+    });
+    if (this.protectedNames.length === 0 && this.problems.length === 0 && !this.warnedNothingProtected) {
+      this.warnedNothingProtected = true;
+      Annotations.of(this).addWarningV2(WARN_NOTHING_PROTECTED,
+        'This enforced task definition protects no container: every container is excluded or none was added. Add a container or remove it from excludedContainers.');
+    }
+  }
+
+  private protect(container: ecs.ContainerDefinition, index: number): void {
+    const name = container.containerName;
+    const stack = Stack.of(this);
+    const rendered = container.renderContainerDefinition(this);
+    // Resolved copy for comparisons only; the argv is taken unresolved so that tokens stay intact.
+    const resolved = stack.resolve(rendered) as ecs.CfnTaskDefinition.ContainerDefinitionProperty;
+    const where = `container '${name}'`;
+    const fail = (message: string) => { this.problems.push(`${where}: ${message}`); };
+
+    // 1. The entry command.
+    const definition: Argv = { entryPoint: rendered.entryPoint as string[] | undefined, command: rendered.command as string[] | undefined };
+    if (definition.entryPoint !== undefined && definition.entryPoint.length === 0) {
+      return fail("entryPoint is [] (empty), which ECS may pass as 'no ENTRYPOINT' or drop; leave entryPoint out, or give the program to run");
+    }
+    if (definition.entryPoint !== undefined && Token.isUnresolved(definition.entryPoint)) {
+      return fail(`entryPoint is a whole-list token (${JSON.stringify(definition.entryPoint)}) which cannot be prefixed with the enforcer binary; give entryPoint as a list of elements (each element may be a token)`);
+    }
+    let image: ImageArgv = {};
+    let source = '';
+    if (definition.entryPoint === undefined) {
+      const found = findImageDefaults(name, container.imageName, this.imageDefaults, this.contextImageDefaults());
+      if (typeof found === 'string') return fail(found);
+      if (found) {
+        image = found.defaults;
+        source = found.source;
+        if (image.entryPoint !== undefined && Token.isUnresolved(image.entryPoint)) {
+          return fail(`the image ENTRYPOINT from ${source} is a whole-list token, which cannot be prefixed with the enforcer binary; give it as a list of elements`);
+        }
+      }
+    }
+    const result = wrapEntryCommand(definition, this.enforcer.entryPointPrefix, image);
+    if (result.kind === 'missing') {
+      return fail(this.missingDefaultsMessage(name, container.imageName, result.missing, definition));
+    }
+    const cfn = this.node.defaultChild as ecs.CfnTaskDefinition;
+    const path = `ContainerDefinitions.${index}`;
+    if (!result.alreadyWrapped || definition.entryPoint === undefined) {
+      cfn.addPropertyOverride(`${path}.EntryPoint`, result.definition.entryPoint);
+    }
+    if (result.definition.command !== undefined && (definition.command === undefined || definition.command.length === 0)) {
+      cfn.addPropertyOverride(`${path}.Command`, result.definition.command);
+    }
+
+    // 2. The volume and the dependency.
+    const readOnly = this.enforcer.readOnly;
+    const volumes = (resolved.volumesFrom ?? []) as ecs.CfnTaskDefinition.VolumeFromProperty[];
+    const existingVolume = volumes.find(v => v.sourceContainer === this.enforcer.containerName);
+    if (existingVolume && !!existingVolume.readOnly !== readOnly) {
+      return fail(`already mounts volumes from '${this.enforcer.containerName}' with readOnly ${!!existingVolume.readOnly}, but the enforcer is configured with readOnly ${readOnly}; remove the volumesFrom entry and let the enforcement add it`);
+    }
+    if (!existingVolume) container.addVolumesFrom({ sourceContainer: this.enforcer.containerName, readOnly });
+    const dependencies = (resolved.dependsOn ?? []) as ecs.CfnTaskDefinition.ContainerDependencyProperty[];
+    const existingDependency = dependencies.find(d => d.containerName === this.enforcer.containerName);
+    if (existingDependency && existingDependency.condition !== this.enforcer.dependencyCondition) {
+      return fail(`already depends on '${this.enforcer.containerName}' with condition ${existingDependency.condition}, but the enforcer is configured with ${this.enforcer.dependencyCondition}; remove that dependency and let the enforcement add it`);
+    }
+    if (!existingDependency) {
+      container.addContainerDependencies({ container: this.enforcerContainer, condition: this.enforcer.dependencyCondition });
+    }
+
+    // 3. Environment and secrets: merged; a clash with a different value is an error.
+    const env = new Map(((resolved.environment ?? []) as ecs.CfnTaskDefinition.KeyValuePairProperty[]).map(kv => [kv.name!, kv.value]));
+    const secrets = new Map(((resolved.secrets ?? []) as ecs.CfnTaskDefinition.SecretProperty[]).map(s => [s.name, s.valueFrom]));
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(stack.resolve(b));
+    for (const [key, value] of Object.entries(this.enforcer.environment)) {
+      if (secrets.has(key)) return fail(`sets '${key}' as a secret, but the enforcer sets it as a plain variable; remove it from the container`);
+      if (env.has(key) && !same(env.get(key), value)) {
+        return fail(`sets environment '${key}' to ${JSON.stringify(env.get(key))}, but the enforcer needs ${JSON.stringify(value)}; remove it from the container or give the same value`);
+      }
+    }
+    for (const [key, secret] of Object.entries(this.enforcer.secrets)) {
+      if (env.has(key)) return fail(`sets '${key}' as a plain variable, but the enforcer needs it as a secret; remove it from the container's environment`);
+      if (secrets.has(key) && !same(secrets.get(key), secret.arn)) {
+        return fail(`sets secret '${key}' from a different source than the enforcer's; remove it from the container or use the same secret`);
+      }
+    }
+    for (const [key, value] of Object.entries(this.enforcer.environment)) {
+      if (!env.has(key)) container.addEnvironment(key, value);
+    }
+    for (const [key, secret] of Object.entries(this.enforcer.secrets)) {
+      if (!secrets.has(key)) container.addSecret(key, secret);
+    }
+
+    // 4. Capabilities: merged into the container's own linuxParameters at render time.
+    if (this.enforcer.capabilities.length > 0) {
+      const dropped = (resolved.linuxParameters as any)?.capabilities?.drop;
+      const clash = this.enforcer.capabilities.filter(c => Array.isArray(dropped) && (dropped.includes(c) || dropped.includes('ALL')));
+      if (clash.length > 0) {
+        return fail(`linuxParameters drops ${clash.join(', ')}, which the enforcer needs; stop dropping it`);
+      }
+      const capabilities = this.enforcer.capabilities;
+      cfn.addPropertyOverride(`${path}.LinuxParameters.Capabilities.Add`, Lazy.list({
+        produce: () => {
+          const rendered = stack.resolve(container.linuxParameters?.renderLinuxParameters().capabilities);
+          const own: string[] = (rendered && Array.isArray(rendered.add)) ? rendered.add : [];
+          return [...own, ...capabilities.filter(c => !own.includes(c))];
+        },
+      }));
+    }
+    this.protectedNames.push(name);
+  }
+
+  private contextImageDefaults(): { [image: string]: unknown } | undefined {
+    const value = this.node.tryGetContext(IMAGE_DEFAULTS_CONTEXT_KEY);
+    if (value === undefined) return undefined;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.problems.push(`context '${IMAGE_DEFAULTS_CONTEXT_KEY}' must be an object keyed by image reference, got ${JSON.stringify(value)}`);
+      return undefined;
+    }
+    return value;
+  }
+
+  private missingDefaultsMessage(name: string, imageName: string, missing: string[], definition: Argv): string {
+    const what = missing.map(m => (m === 'entryPoint' ? 'ENTRYPOINT' : 'CMD')).join(' and ');
+    const why = definition.command === undefined || definition.command.length === 0
+      ? 'sets neither entryPoint nor command'
+      : 'sets command but no entryPoint';
+    const imageKey = Token.isUnresolved(imageName) ? name : imageName;
+    const example = missing.includes('command')
+      ? '{ entryPoint: [...], command: [...] }'
+      : '{ entryPoint: [...] }';
+    return `${why}, so the image's own ${what} must be known to start it under the enforcer, and image '${imageName}' has none declared. ` +
+      `Declare them with imageDefaults: { '${imageKey}': ${example} } (entryPoint: [] if the image has no ENTRYPOINT), ` +
+      `or in the context key '${IMAGE_DEFAULTS_CONTEXT_KEY}', or give the container an explicit entryPoint`;
+  }
+
+  /** Synthesis-time checks: every problem found, plus what can only be judged on the whole task. */
+  private validateEnforcement(): string[] {
+    // Containers added after the Aspect ran (by a later Aspect, say) are protected here, so that
+    // none escapes; this is a no-op for the containers already handled.
+    this.enforce();
+    const errors = [...this.problems];
+    const names = this.containers.map(c => c.containerName);
+    const clashes = this.containers.filter(c => c !== this.enforcerContainer && c.containerName === this.enforcer.containerName);
+    for (const c of clashes) {
+      errors.push(`container '${c.containerName}' (construct ${c.node.path}) has the enforcer sidecar's name; rename it, or give the enforcer another 'containerName'`);
+    }
+    const usesFirelens = this.containers.some(c => c.logDriverConfig?.logDriver === 'awsfirelens');
+    const hasRouter = this.containers.some(c => c instanceof ecs.FirelensLogRouter);
+    const pendingRouter = usesFirelens && !hasRouter;
+    if (pendingRouter && !this.excludedContainers.includes(PENDING_ROUTER_NAME)) {
+      errors.push(`a container logs through FireLens and the task has no log router, so aws-cdk-lib will add '${PENDING_ROUTER_NAME}' after the enforcement ran, unprotected; add the router yourself with addFirelensLogRouter() so it is protected, or add '${PENDING_ROUTER_NAME}' to excludedContainers`);
+    }
+    const count = this.containers.length + (pendingRouter ? 1 : 0);
+    if (count > MAX_CONTAINERS) {
+      errors.push(`the task has ${count} containers (${[...names, ...(pendingRouter ? [`${PENDING_ROUTER_NAME} (added by FireLens)`] : [])].join(', ')}), ` +
+        `but ECS allows ${MAX_CONTAINERS} per task definition and the enforcer sidecar counts; move containers to another task`);
+    }
+    for (const excluded of this.excludedContainers) {
+      if (!names.includes(excluded) && !(pendingRouter && excluded === PENDING_ROUTER_NAME)) {
+        errors.push(`excludedContainers names '${excluded}', which matches no container of the task (containers: ${names.join(', ')}); fix the name or remove it`);
+      }
+    }
+    return errors;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Where an image's own ENTRYPOINT and CMD come from.
+ *
+ * A CDK app cannot see a registry image's ENTRYPOINT/CMD at synthesis, and the rewrite must never
+ * guess them (ECS-FACTS.md §1). They are declared, in this order of precedence:
+ *
+ * 1. `imageDefaults[<container name>]` on the task definition;
+ * 2. `imageDefaults[<image name as written>]` on the task definition (e.g. `nginx:1.27`);
+ * 3. the context key `cdk-enforced-fargate:imageDefaults` (cdk.json or cdk.context.json), keyed by
+ *    image name as written.
+ */
+
+/**
+ * An image's own ENTRYPOINT and CMD, as its Dockerfile or registry config declares them.
+ *
+ * Leave a field out when it is unknown; give an empty list when the image has none.
+ */
+export interface ImageDefaults {
+  /**
+   * The image's ENTRYPOINT, in exec form. `[]` declares that the image has no ENTRYPOINT.
+   *
+   * A shell-form `ENTRYPOINT cmd args` is stored by Docker as `["/bin/sh", "-c", "cmd args"]`:
+   * give it that way.
+   *
+   * @default - unknown: a container that sets no `entryPoint` cannot be protected
+   */
+  readonly entryPoint?: string[];
+
+  /**
+   * The image's CMD, in exec form. `[]` declares that the image has no CMD.
+   *
+   * @default - unknown: a container that sets neither `entryPoint` nor `command` cannot be protected
+   */
+  readonly command?: string[];
+}
+
+/** The context key that holds image defaults keyed by image reference. */
+export const IMAGE_DEFAULTS_CONTEXT_KEY = 'cdk-enforced-fargate:imageDefaults';
+
+/** Image defaults together with where they were found (for messages). */
+export interface FoundImageDefaults {
+  readonly defaults: ImageDefaults;
+  readonly source: string;
+}
+
+/**
+ * Checks one declared entry and returns it as `ImageDefaults`, or a message that says what is wrong.
+ */
+export function parseImageDefaults(value: unknown, where: string): ImageDefaults | string {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return `${where} must be an object like { "entryPoint": ["/docker-entrypoint.sh"], "command": ["nginx", "-g", "daemon off;"] }, got ${JSON.stringify(value)}`;
+  }
+  const record = value as Record<string, unknown>;
+  const unknownKeys = Object.keys(record).filter(k => k !== 'entryPoint' && k !== 'command' && k !== 'digest' && k !== 'source');
+  if (unknownKeys.length > 0) {
+    return `${where} has unknown key(s) ${unknownKeys.map(k => `'${k}'`).join(', ')}: only 'entryPoint' and 'command' are read`;
+  }
+  for (const key of ['entryPoint', 'command'] as const) {
+    const list = record[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list) || list.some(v => typeof v !== 'string')) {
+      return `${where}.${key} must be a list of strings (one argv element each), got ${JSON.stringify(list)}`;
+    }
+  }
+  return { entryPoint: record.entryPoint as string[] | undefined, command: record.command as string[] | undefined };
+}
+
+/**
+ * Finds the declared defaults for a container: by container name, then by image name, in the
+ * task's own `imageDefaults`, then by image name in the context map.
+ */
+export function findImageDefaults(
+  containerName: string,
+  imageName: string | undefined,
+  declared: { [name: string]: ImageDefaults } | undefined,
+  context: { [image: string]: unknown } | undefined,
+): FoundImageDefaults | string | undefined {
+  if (declared && Object.prototype.hasOwnProperty.call(declared, containerName)) {
+    return { defaults: declared[containerName], source: `imageDefaults['${containerName}']` };
+  }
+  if (imageName !== undefined && declared && Object.prototype.hasOwnProperty.call(declared, imageName)) {
+    return { defaults: declared[imageName], source: `imageDefaults['${imageName}']` };
+  }
+  if (imageName !== undefined && context && Object.prototype.hasOwnProperty.call(context, imageName)) {
+    const where = `context '${IMAGE_DEFAULTS_CONTEXT_KEY}' entry '${imageName}'`;
+    const parsed = parseImageDefaults(context[imageName], where);
+    return typeof parsed === 'string' ? parsed : { defaults: parsed, source: where };
+  }
+  return undefined;
+}

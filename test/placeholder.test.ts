@@ -1,0 +1,2 @@
+import { neededImageDefaults } from '../lib/entry-command';
+test('placeholder', () => { expect(neededImageDefaults({ entryPoint: ['a'] })).toEqual([]); });
