@@ -128,8 +128,16 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     const name = container.containerName;
     const stack = Stack.of(this);
     const rendered = container.renderContainerDefinition(this);
-    // Resolved copy for comparisons only; the argv is taken unresolved so that tokens stay intact.
-    const resolved = stack.resolve(rendered) as ecs.CfnTaskDefinition.ContainerDefinitionProperty;
+    // Resolved copy of the fields the checks below compare, and only those: resolving the whole
+    // rendered definition (image, log configuration, port mappings...) was most of the
+    // enforcement's cost at synthesis. The argv is taken unresolved so that tokens stay intact.
+    const resolved = stack.resolve({
+      volumesFrom: rendered.volumesFrom,
+      dependsOn: rendered.dependsOn,
+      environment: rendered.environment,
+      secrets: rendered.secrets,
+      linuxParameters: rendered.linuxParameters,
+    }) as ecs.CfnTaskDefinition.ContainerDefinitionProperty;
     const where = `container '${name}'`;
     const fail = (message: string) => { this.problems.push(`${where}: ${message}`); };
 
