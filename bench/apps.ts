@@ -159,6 +159,21 @@ export function buildApp(variant: Variant, tasks: number, outdir: string): App {
   return app;
 }
 
+/**
+ * Throws when lib/ has jsii output (.js) older than its TypeScript source: the bench imports
+ * `../lib`, which loads the .js when it exists, so a stale build would measure old code.
+ */
+export function checkLibFresh(): string {
+  const libDir = path.join(__dirname, '..', 'lib');
+  const sources = fs.readdirSync(libDir).filter(f => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  const built = sources.filter(f => fs.existsSync(path.join(libDir, f.replace(/\.ts$/, '.js'))));
+  const stale = built.filter(f => fs.statSync(path.join(libDir, f.replace(/\.ts$/, '.js'))).mtimeMs < fs.statSync(path.join(libDir, f)).mtimeMs);
+  if (stale.length > 0) {
+    throw new Error(`bench: lib/${stale[0].replace(/\.ts$/, '.js')} is older than its source; run \`npm run build\` (or delete lib/*.js) first`);
+  }
+  return built.length === sources.length ? 'lib/*.js (jsii build)' : 'lib/*.ts (through tsx)';
+}
+
 /** A fresh temporary output directory. */
 export function tempOutdir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-enforced-fargate-bench-'));

@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as v8 from 'v8';
-import { buildApp, checkEquivalence, LABEL, TASKS_PER_STACK, tempOutdir, Variant, VARIANTS } from './apps';
+import { buildApp, checkEquivalence, checkLibFresh, LABEL, TASKS_PER_STACK, tempOutdir, Variant, VARIANTS } from './apps';
 import { logLogSlope, Summary, summarize } from './stats';
 import { renderSvg, Series } from './svg';
 
@@ -124,7 +124,7 @@ function markdownTable(rows: string[][]): string {
 function main(): void {
   const options = parseArgs(process.argv.slice(2));
   const started = performance.now();
-  const info = machine();
+  const info: Record<string, string> = { ...machine(), library: checkLibFresh() };
   console.log(`bench: sizes ${options.sizes.join(', ')} task definitions x 4 containers, ${options.reps} repetitions, ${TASKS_PER_STACK} task definitions per stack`);
   console.log(`machine: ${Object.entries(info).map(([k, v]) => `${k} ${v}`).join('; ')}`);
 
@@ -246,7 +246,7 @@ function main(): void {
     const md = [
       `Latest run: ${info.date}, ${options.reps} repetitions, ${seconds.toFixed(0)} s.`,
       '',
-      `Machine: ${info.CPU}, nproc ${info.nproc}, ${info.memory}, ${info.OS}, node ${info.node}, aws-cdk-lib ${info['aws-cdk-lib']}, load average at start ${info['load average at start']}.`,
+      `Machine: ${info.CPU}, nproc ${info.nproc}, ${info.memory}, ${info.OS}, node ${info.node}, aws-cdk-lib ${info['aws-cdk-lib']}, load average at start ${info['load average at start']}; library code run: ${info.library}.`,
       '',
       'Build + synthesis, median (min–max):',
       '',

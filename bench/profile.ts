@@ -3,7 +3,7 @@
  * (`npm run bench:profile`, variant (c) enforced by default; `-- hand` or `-- plain` for the others).
  */
 import * as fs from 'fs';
-import { buildApp, tempOutdir, Variant, VARIANTS } from './apps';
+import { buildApp, checkLibFresh, tempOutdir, Variant, VARIANTS } from './apps';
 
 const variant = (process.argv[2] ?? 'enforced') as Variant;
 const size = Number(process.argv[3] ?? 1000);
@@ -18,5 +18,6 @@ function once(n: number): number {
   return ms;
 }
 
+console.log(`profile: running ${checkLibFresh()}`);
 once(50); // warm-up
 console.log(`profile: ${variant} at ${size} task definitions: ${once(size).toFixed(0)} ms`);
