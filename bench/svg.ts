@@ -33,6 +33,7 @@ function niceAxis(max: number): { top: number; step: number } {
 }
 
 function fmt(v: number): string {
+  if (v === 0) return '0';
   return Math.abs(v) >= 10 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toFixed(2);
 }
 
@@ -68,9 +69,6 @@ function panel(p: Panel, offsetX: number): string {
       out.push(`<line x1="${x}" x2="${x}" y1="${sy(pt.lo)}" y2="${sy(pt.hi)}" stroke="${s.color}"/>`);
       out.push(`<circle cx="${sx(pt.x)}" cy="${sy(pt.y)}" r="3" fill="${s.color}"/>`);
     }
-    const ly = M.top + 8 + i * 16;
-    out.push(`<line x1="${offsetX + M.left + 10}" x2="${offsetX + M.left + 28}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"/>`);
-    out.push(`<text x="${offsetX + M.left + 32}" y="${ly + 4}">${esc(s.label)}</text>`);
   });
   return out.join('\n');
 }
@@ -78,12 +76,19 @@ function panel(p: Panel, offsetX: number): string {
 /** Panels side by side, with a caption line under them. */
 export function renderSvg(panels: Panel[], caption: string): string {
   const width = W * panels.length;
-  const height = H + 24;
+  const height = H + 44;
+  // One legend for all panels (their series are the same), under the panels.
+  const legend = (panels[0]?.series ?? []).map((s, i) => {
+    const x = width / 2 - 240 + i * 170;
+    return `<line x1="${x}" x2="${x + 22}" y1="${H + 8}" y2="${H + 8}" stroke="${s.color}" stroke-width="2"/>` +
+      `<text x="${x + 28}" y="${H + 12}">${esc(s.label)}</text>`;
+  });
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     ...panels.map((p, i) => panel(p, i * W)),
-    `<text x="${width / 2}" y="${H + 14}" text-anchor="middle" fill="#555">${esc(caption)}</text>`,
+    ...legend,
+    `<text x="${width / 2}" y="${H + 34}" text-anchor="middle" fill="#555">${esc(caption)}</text>`,
     '</svg>',
     '',
   ].join('\n');
