@@ -16,6 +16,7 @@ export default function globalTeardown(): void {
   try {
     const files = fs.readdirSync(dir).filter(f => f.endsWith('.json')).sort();
     const templates = files.map(f => ({ id: f.replace(/\.json$/, ''), template: JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) }));
+    if (templates.length === 0) return;
     // Distinct task definitions only: many tests synthesize the same one.
     const seen = new Set<string>();
     const tasks = templates.flatMap(t => taskDefinitionsOf(t.template, t.id)).filter(t => {
