@@ -14,7 +14,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-export const PYTHON = '/usr/bin/python3';
+/** Debian's python3, which has python3-botocore (CEF_PYTHON overrides it, e.g. to try the skip path). */
+export const PYTHON = process.env.CEF_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = path.join(__dirname, 'ecs_register_task_definition.py');
 
 /** One task definition to check: an id for messages and its CloudFormation `Properties`. */

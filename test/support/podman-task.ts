@@ -31,6 +31,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+/** The podman binary (CEF_PODMAN overrides it, e.g. to try the skip path). */
+const PODMAN = process.env.CEF_PODMAN ?? 'podman';
+
 /** Container definition keys that do not change what runs inside a local container. */
 const IGNORED = new Set([
   'Name', 'Image', 'Essential', 'Cpu', 'Memory', 'MemoryReservation', 'PortMappings',
@@ -193,7 +196,7 @@ export class Podman {
       '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file',
       '--tmpdir', path.join(this.dir, 'tmp'),
     ];
-    const r = spawnSync('podman', [...global, ...args], { env: this.env, input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync(PODMAN, [...global, ...args], { env: this.env, input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     if (r.error) return { status: -1, stdout: '', stderr: String(r.error) };
     return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   }
