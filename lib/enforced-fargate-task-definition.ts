@@ -118,11 +118,6 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
       if (this.excludedContainers.includes(name)) return;
       this.protect(container, index);
     });
-    if (this.protectedNames.length === 0 && this.problems.length === 0 && !this.warnedNothingProtected) {
-      this.warnedNothingProtected = true;
-      Annotations.of(this).addWarningV2(WARN_NOTHING_PROTECTED,
-        'This enforced task definition protects no container: every container is excluded or none was added. Add a container or remove it from excludedContainers.');
-    }
   }
 
   /**
@@ -295,6 +290,11 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
       if (!names.includes(excluded)) {
         errors.push(`excludedContainers names '${excluded}', which matches no container of the task (containers: ${names.join(', ')}); fix the name or remove it`);
       }
+    }
+    if (errors.length === 0 && this.protectedNames.length === 0 && !this.warnedNothingProtected) {
+      this.warnedNothingProtected = true;
+      Annotations.of(this).addWarningV2(WARN_NOTHING_PROTECTED,
+        'This enforced task definition protects no container: every container is excluded or none was added. Add a container or remove it from excludedContainers.');
     }
     return errors;
   }
