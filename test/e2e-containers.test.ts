@@ -25,7 +25,15 @@ import { CfnContainer, ContainerRun, planTask, Podman, runTask } from './support
 const cdkJson = require('../cdk.json');
 
 /** One line a recorder printed. */
-interface RecordLine { role: 'enforcer' | 'app'; pid: number; argv: string[]; env: string[]; probe: string }
+interface RecordLine { role: 'enforcer' | 'app'; pid: number; argv: string[]; env: string[]; probe: string; capEff: string }
+
+/** Linux capability number of CAP_SYS_PTRACE. */
+const CAP_SYS_PTRACE = 19n;
+
+function hasCapability(record: RecordLine, capability: bigint): boolean {
+  expect(record.capEff).toMatch(/^[0-9a-f]+$/);
+  return ((BigInt(`0x${record.capEff}`) >> capability) & 1n) === 1n;
+}
 
 function records(run: ContainerRun): RecordLine[] {
   return run.stdout.split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l));
@@ -196,6 +204,10 @@ describeE2E('end to end in podman', () => {
     expect(records(result['log-router']).map(r => [r.role, r.argv])).toEqual([
       ['app', ['/fluent-bit/bin/fluent-bit', '-c', '/fluent-bit/etc/fluent-bit.conf']],
     ]);
+    // The enforcer's SYS_PTRACE reached the protected containers' processes, and only them.
+    expect(hasCapability(records(result.app)[1], CAP_SYS_PTRACE)).toBe(true);
+    expect(hasCapability(records(result.worker)[1], CAP_SYS_PTRACE)).toBe(true);
+    expect(hasCapability(records(result['log-router'])[0], CAP_SYS_PTRACE)).toBe(false);
     proven.push('MultiContainer app (command only), worker (entryPoint+command), log-router (excluded)');
   });
 
@@ -265,6 +277,22 @@ describeE2E('end to end in podman', () => {
       expect(envOf(plain[0])).not.toHaveProperty('ENFORCER_TOKEN');
       proven.push('excluded container');
     });
+  });
+
+  test('dependency condition SUCCESS: protected containers start after the sidecar exited 0, and its volume still serves', () => {
+    const stack = new Stack(new App(), 'Success');
+    const task = new EnforcedFargateTaskDefinition(stack, 'Task', {
+      enforcer: new Enforcer({
+        image: ecs.ContainerImage.fromRegistry('registry.example.com/microenforcer:2022.4'),
+        dependencyCondition: ecs.ContainerDependencyCondition.SUCCESS,
+      }),
+    });
+    task.addContainer('app', { image: ecs.ContainerImage.fromRegistry('localhost/argv-probe:1'), entryPoint: ['/bin/probe', 'x; y'] });
+    const { plan, result } = run(onlyTask(stack), 'success');
+    expect(plan.find(p => p.name === 'app')!.waitFor).toEqual([{ name: 'enforcer', condition: 'SUCCESS' }]);
+    expect(result.enforcer).toMatchObject({ started: true, exitCode: 0 });
+    expectEnforced(result.app, { prefix: ['/aqua/microenforcer'], argv: ['/bin/probe', 'x; y'], env: {} });
+    proven.push('dependency condition SUCCESS');
   });
 
   describe('fail closed', () => {

@@ -9,9 +9,10 @@
  *   (no define)        the application: records one line and exits 0.
  *
  * Each record is one line of JSON on stdout:
- *   {"role":"enforcer"|"app","pid":N,"argv":[...],"env":[...],"probe":"..."}
+ *   {"role":"enforcer"|"app","pid":N,"argv":[...],"env":[...],"probe":"...","capEff":"..."}
  * `probe` (enforcer only) is the result of trying to create a file beside the enforcer binary:
- * "EROFS" when the volume is mounted read-only.
+ * "EROFS" when the volume is mounted read-only. `capEff` is the effective capability mask from
+ * /proc/self/status (hex), or "" when it cannot be read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,6 +65,17 @@ int main(int argc, char **argv) {
   put_json_list(environ, -1);
   printf(",\"probe\":");
   put_json_string(probe);
+  char cap_eff[64] = "";
+  FILE *status = fopen("/proc/self/status", "r");
+  if (status != NULL) {
+    char line[256];
+    while (fgets(line, sizeof line, status) != NULL) {
+      if (strncmp(line, "CapEff:", 7) == 0) { sscanf(line + 7, "%63s", cap_eff); break; }
+    }
+    fclose(status);
+  }
+  printf(",\"capEff\":");
+  put_json_string(cap_eff);
   printf("}\n");
   fflush(stdout);
 #ifdef ENFORCER_ARGS
