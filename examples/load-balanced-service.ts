@@ -62,6 +62,7 @@ export class LoadBalancedServiceStack extends Stack {
       taskDefinition,
       desiredCount: 2,
       minHealthyPercent: 100,
+      circuitBreaker: { rollback: true },
       publicLoadBalancer: true,
     });
     Validations.of(this.service.loadBalancer).acknowledge(
