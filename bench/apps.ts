@@ -138,10 +138,11 @@ function addTask(stack: Stack, shared: Shared, variant: Variant, i: number): voi
 export function buildApp(variant: Variant, tasks: number, outdir: string): App {
   const app = new App({
     outdir,
-    // As the CDK CLI runs an app without --debug: no stack traces in metadata, path metadata on.
-    stackTraces: false,
+    // The context `cdk synth` (CLI 2.1148) gives an app by default: path and asset metadata on,
+    // stack traces not disabled. Version reporting is off: its CDKMetadata resource lists the
+    // construct classes used, the one place where (b) and (c) would differ.
     analyticsReporting: false,
-    context: { 'aws:cdk:enable-path-metadata': true },
+    context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true },
   });
   let stack: Stack | undefined;
   let shared: Shared | undefined;
