@@ -71,7 +71,7 @@ export function findCredentials(registry: string, configPath: string = dockerCon
 
 function askHelper(helper: string, host: string): Credentials | undefined {
   const program = `docker-credential-${helper}`;
-  const run = spawnSync(program, ['get'], { input: host, encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync(program, ['get'], { input: host, encoding: 'utf8', timeout: 60_000, env: process.env });
   if (run.error) {
     throw new CredentialsError(`credential helper ${program} (configured for ${host}) cannot be run: ${run.error.message}; install it or remove it from the Docker config`);
   }
