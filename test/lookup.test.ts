@@ -302,6 +302,39 @@ describe('lookup against a real registry', () => {
       expect(app.Command).toEqual(['/bin/busybox', 'sh', '-c', 'echo no entrypoint']);
     });
 
+    it('--from-synth runs cdk synth in the app directory and looks up what it asks for, for the task platform', async () => {
+      const app = fs.mkdtempSync(path.join(dir, 'app-'));
+      const repo = path.join(__dirname, '..');
+      fs.symlinkSync(path.join(repo, 'node_modules'), path.join(app, 'node_modules'));
+      fs.writeFileSync(path.join(app, 'app.ts'), [
+        "import { App, Stack } from 'aws-cdk-lib';",
+        "import * as ecs from 'aws-cdk-lib/aws-ecs';",
+        `import { EnforcedFargateTaskDefinition, Enforcer } from ${JSON.stringify(path.join(repo, 'lib'))};`,
+        "const stack = new Stack(new App(), 'FromSynth');",
+        "const enforcer = new Enforcer({ image: ecs.ContainerImage.fromRegistry('registry.example.com/enforcer:1'), cpuArchitectures: [ecs.CpuArchitecture.ARM64] });",
+        "const td = new EnforcedFargateTaskDefinition(stack, 'T', { enforcer, runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64 } });",
+        `td.addContainer('app', { image: ecs.ContainerImage.fromRegistry('${open.host}/multi:oci') });`,
+        '',
+      ].join('\n'));
+      fs.writeFileSync(path.join(app, 'cdk.json'), JSON.stringify({ app: 'npx tsx app.ts', output: 'cdk.out' }));
+      const r = await lookup(['--from-synth'], { cwd: app });
+      expect(r.err).toContain('running npx cdk synth');
+      expect(r.code).toBe(0);
+      expect(r.defaults[`${open.host}/multi:oci`].command).toEqual(['echo', 'arm64']);
+      // Now the synthesis passes, and there is nothing left to look up.
+      const again = await lookup(['--from-synth'], { cwd: app });
+      expect(again.out).toContain('the synthesis reports no image with unknown ENTRYPOINT/CMD: nothing to look up');
+    }, 120_000);
+
+    it('--from-synth fails clearly when the synthesis fails for another reason', async () => {
+      const app = fs.mkdtempSync(path.join(dir, 'broken-'));
+      fs.symlinkSync(path.join(__dirname, '..', 'node_modules'), path.join(app, 'node_modules'));
+      fs.writeFileSync(path.join(app, 'cdk.json'), JSON.stringify({ app: 'node -e "process.exit(3)"' }));
+      const r = await lookup(['--from-synth'], { cwd: app });
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('npx cdk synth failed (exit 1) for a reason other than unknown image defaults');
+    }, 120_000);
+
     it('the bin exits non-zero with the message (run as a process)', async () => {
       const cli = path.join(__dirname, '..', 'lib', 'lookup', 'cli.ts');
       const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');

@@ -107,6 +107,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         return 2;
       }
       text = `${run.stdout}\n${run.stderr}`;
+      if (run.status !== 0 && lookupRequests(text).length === 0) {
+        io.err(`cdk-enforced-fargate lookup: npx cdk synth failed (exit ${run.status}) for a reason other than unknown image defaults:\n${text.trim().split('\n').slice(-20).join('\n')}`);
+        return 1;
+      }
     }
     const asked = lookupRequests(text).map(r => ({
       reference: r.reference,
