@@ -40,6 +40,9 @@ export function parseImageReference(original: string): ImageReference | string {
   if (parts.length > 1 && (parts[0].includes('.') || parts[0].includes(':') || parts[0] === 'localhost')) {
     registry = parts.shift()!;
   }
+  if (!/^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])(?::\d+)?$/.test(registry)) {
+    return `'${original}' names the registry '${registry}', which is not a host[:port]`;
+  }
   if (registry === 'index.docker.io') registry = 'docker.io';
   if (registry === 'docker.io' && parts.length === 1) parts.unshift('library');
   if (parts.length === 0 || parts.some(p => !COMPONENT.test(p))) {
