@@ -2,7 +2,7 @@
  * A real container registry on loopback for the lookup tests: Debian's `docker-registry` (the
  * CNCF distribution registry), images built with podman from a static busybox, and a small token
  * server for the Bearer challenge. `.ci/run` installs the packages:
- *   apt-get install -y podman runc busybox-static docker-registry skopeo apache2-utils openssl
+ *   apt-get install -y podman runc busybox-static docker-registry apache2-utils openssl
  *
  * One storage directory is served by three registries: an open one (podman pushes there), one
  * behind htpasswd (Basic challenge) and one behind token auth (Bearer challenge, tokens signed by
@@ -17,7 +17,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 export const REQUIRED_PROGRAMS = ['podman', 'docker-registry', 'htpasswd', 'openssl', 'busybox'];
-export const APT_PACKAGES = 'podman runc busybox-static docker-registry skopeo apache2-utils openssl';
+export const APT_PACKAGES = 'podman runc busybox-static docker-registry apache2-utils openssl';
 
 export function missingPrograms(): string[] {
   return REQUIRED_PROGRAMS.filter(p => {
