@@ -8,7 +8,8 @@
  * 4. the context key `cdk-enforced-fargate:imageDefaults` by image name (what `lookup` writes).
  *
  * How the Dockerfile is found: `AssetImage.bind()` creates a `DockerImageAsset` with the id
- * `AssetImage` under the container definition. Its `Staging` child (`AssetStaging`) has the
+ * `AssetImage` under the container definition (for `fromDockerImageAsset(asset)`, the asset is
+ * found by its `imageUri`, which is the container's image name). Its `Staging` child (`AssetStaging`) has the
  * public `sourcePath` (the directory as the user gave it); the Dockerfile's name, the target and
  * the build args are kept by `DockerImageAsset` in fields that are private to TypeScript
  * (`dockerfilePath`, `dockerBuildTarget`, `dockerBuildArgs`) but present at run time in every
@@ -38,8 +39,8 @@ export interface AssetDockerfile {
 
 /** The Dockerfile of a container whose image is a `ContainerImage.fromAsset`, or a message. */
 export function assetDockerfile(container: ecs.ContainerDefinition): AssetDockerfile | string | undefined {
-  const asset = container.node.tryFindChild('AssetImage');
-  if (!(asset instanceof DockerImageAsset)) return undefined;
+  const asset = findAsset(container);
+  if (asset === undefined) return undefined;
   const staging = asset.node.tryFindChild('Staging');
   const fields = asset as unknown as { dockerfilePath?: unknown; dockerBuildTarget?: unknown; dockerBuildArgs?: unknown };
   if (!(staging instanceof AssetStaging) || typeof fields.dockerfilePath !== 'string'
@@ -52,6 +53,19 @@ export function assetDockerfile(container: ecs.ContainerDefinition): AssetDocker
     target: fields.dockerBuildTarget as string | undefined,
     buildArgs: fields.dockerBuildArgs as { [name: string]: string } | undefined,
   };
+}
+
+/**
+ * The DockerImageAsset a container's image is built from: the one `fromAsset` created under the
+ * container, or, for `ContainerImage.fromDockerImageAsset(asset)` (whose image name is that
+ * asset's `imageUri` token, the same string), the asset of that `imageUri` anywhere in the app.
+ */
+function findAsset(container: ecs.ContainerDefinition): DockerImageAsset | undefined {
+  const child = container.node.tryFindChild('AssetImage');
+  if (child instanceof DockerImageAsset) return child;
+  if (!Token.isUnresolved(container.imageName)) return undefined;
+  return container.node.root.node.findAll().find((c): c is DockerImageAsset =>
+    c instanceof DockerImageAsset && c.imageUri === container.imageName);
 }
 
 /**

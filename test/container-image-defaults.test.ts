@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { EnforcedFargateTaskDefinition, Enforcer } from '../lib';
 import { lookupRequests } from '../lib/lookup/requests';
@@ -85,6 +86,13 @@ describe('image defaults from sources', () => {
       td.addContainer('web', { image: ecs.ContainerImage.fromAsset(path.join(fixtures, 'external-base')) });
       expect(() => Template.fromStack(stack)).toThrow(
         /container 'web': sets neither entryPoint nor command, so the image's own ENTRYPOINT must be known .* Dockerfile .*external-base\/Dockerfile \(stage 0\) leaves it to its base image 'nginx:1.27', which has none declared\. Read them from the registry with `npx cdk-enforced-fargate lookup --platform linux\/amd64 nginx:1.27`/);
+    });
+
+    test('ContainerImage.fromDockerImageAsset(asset) reads the asset\'s Dockerfile too', () => {
+      const { stack, td } = task();
+      const asset = new DockerImageAsset(stack, 'Built', { directory: fixtures, file: 'entrypoint-reset/Dockerfile', target: 'cmd-only' });
+      td.addContainer('app', { image: ecs.ContainerImage.fromDockerImageAsset(asset) });
+      expect(container(stack, 'app')).toMatchObject({ EntryPoint: [W, '/base'], Command: ['only-cmd'] });
     });
 
     test('a target stage that does not exist is an error naming the container', () => {
