@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { findCredentials } from '../lib/lookup/credentials';
 import { isLoopback, parseImageReference } from '../lib/lookup/reference';
-import { parseChallenge, parsePlatform } from '../lib/lookup/registry';
+import { parseChallenge, parsePlatform, registryOrigin } from '../lib/lookup/registry';
 import { lookupCommand, lookupRequests } from '../lib/lookup/requests';
 
 describe('image references', () => {
@@ -40,6 +40,13 @@ describe('challenges and platforms', () => {
       params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' },
     });
     expect(parseChallenge('Basic realm="basic-realm"')).toEqual({ scheme: 'basic', params: { realm: 'basic-realm' } });
+  });
+  test('plain HTTP only for loopback registries or with --insecure', () => {
+    expect(registryOrigin('ghcr.io')).toBe('https://ghcr.io');
+    expect(registryOrigin('10.0.0.5:5000')).toBe('https://10.0.0.5:5000');
+    expect(registryOrigin('10.0.0.5:5000', true)).toBe('http://10.0.0.5:5000');
+    expect(registryOrigin('127.0.0.1:5000')).toBe('http://127.0.0.1:5000');
+    expect(registryOrigin('localhost:5000')).toBe('http://localhost:5000');
   });
   test('platforms', () => {
     expect(parsePlatform('linux/arm64/v8')).toEqual({ os: 'linux', architecture: 'arm64', variant: 'v8' });

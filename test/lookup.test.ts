@@ -202,12 +202,6 @@ describe('lookup against a real registry', () => {
       expect(r.err).toContain("error: Not A Ref: bad reference: 'Not A Ref' is not an image reference");
       expect((await lookup(['--platform', 'amd64', 'x:1'])).err).toContain("--platform 'amd64' is not a platform (expected os/arch[/variant]");
     });
-
-    it('plain HTTP is refused for a registry that is not on loopback unless --insecure', async () => {
-      // 192.0.2.1 (TEST-NET-1) is never routed: with https the connection fails before any HTTP.
-      const r = await lookup(['192.0.2.1:5000/x:1'], {});
-      expect(r.err).toMatch(/registry unreachable: 192\.0\.2\.1:5000\/x:1: cannot reach 192\.0\.2\.1:5000 \(https:\/\/192\.0\.2\.1:5000\)/);
-    }, 60_000);
   });
 
   describe('When the registry asks for Basic credentials (htpasswd)', () => {

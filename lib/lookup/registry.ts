@@ -122,8 +122,7 @@ class RegistrySession {
   private readonly base: string;
 
   constructor(private readonly ref: ImageReference, private readonly options: LookupOptions) {
-    const plain = isLoopback(ref.apiHost) || options.insecure === true;
-    this.base = `${plain ? 'http' : 'https'}://${ref.apiHost}/v2/${ref.repository}`;
+    this.base = `${registryOrigin(ref.apiHost, options.insecure)}/v2/${ref.repository}`;
   }
 
   async manifest(reference: string, accept: string[]): Promise<Fetched> {
@@ -247,6 +246,11 @@ class RegistrySession {
     }
     return `Bearer ${token}`;
   }
+}
+
+/** The registry's origin: plain HTTP only on a loopback address or when insecure is asked for. */
+export function registryOrigin(apiHost: string, insecure?: boolean): string {
+  return `${isLoopback(apiHost) || insecure === true ? 'http' : 'https'}://${apiHost}`;
 }
 
 /** `Bearer realm="https://auth",service="registry",scope="..."` → scheme and parameters. */
