@@ -66,8 +66,12 @@ describe('the lookup sentence of synthesis errors', () => {
 });
 
 describe('Docker config credentials', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach(d => fs.rmSync(d, { recursive: true, force: true })));
   const write = (config: object) => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cef-cfg-')), 'config.json');
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'cef-cfg-'));
+    dirs.push(d);
+    const file = path.join(d, 'config.json');
     fs.writeFileSync(file, JSON.stringify(config));
     return file;
   };

@@ -78,6 +78,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const r of [open, basic, bearer]) r?.stop();
   await tokens?.stop();
+  if (dir && !process.env.CEF_KEEP_REGISTRY_DIR) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** Runs the CLI in-process; returns its exit code and what it printed. */

@@ -149,7 +149,8 @@ export function podman(dir: string, args: string[], store = 'podman'): string {
   if (!fs.existsSync(conf)) {
     fs.writeFileSync(conf, '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n[engine]\nruntime = "runc"\n');
   }
-  const root = ['--root', path.join(dir, `${store}-root`), '--runroot', path.join(dir, `${store}-run`)];
+  // vfs: no overlay mount is left behind under `dir` (the images are a few kB).
+  const root = ['--root', path.join(dir, `${store}-root`), '--runroot', path.join(dir, `${store}-run`), '--storage-driver', 'vfs'];
   return execFileSync('podman', [...root, ...args], { env: { ...process.env, CONTAINERS_CONF: conf }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
