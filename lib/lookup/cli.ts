@@ -143,8 +143,14 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       failures++;
       continue;
     }
+    const requestPlatform = parsePlatform(request.platform);
+    if (typeof requestPlatform === 'string') {
+      io.err(`error: ${request.reference}: bad platform: ${requestPlatform}`);
+      failures++;
+      continue;
+    }
     try {
-      const result = await lookupImage(ref, { platform: parsePlatform(request.platform) as any, insecure: values.insecure, credentials });
+      const result = await lookupImage(ref, { platform: requestPlatform, insecure: values.insecure, credentials });
       found[request.reference] = {
         entryPoint: result.entryPoint,
         command: result.command,
