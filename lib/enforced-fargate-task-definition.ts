@@ -181,6 +181,9 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     if (result.kind === 'missing') {
       return fail(this.missingDefaultsMessage(name, container.imageName, result.missing, definition, source, lookupReference));
     }
+    if (result.kind === 'nothing') {
+      return fail(`names no program: it sets neither entryPoint nor command and ${source} declares an image with no ENTRYPOINT and no CMD, so Docker would refuse to start it; give the container a command, or correct the declaration`);
+    }
     const cfn = this.node.defaultChild as ecs.CfnTaskDefinition;
     const path = `ContainerDefinitions.${index}`;
     if (!result.alreadyWrapped || definition.entryPoint === undefined) {

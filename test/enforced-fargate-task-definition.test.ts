@@ -448,6 +448,12 @@ describe('enforced fargate task definition errors', () => {
       expect(errorsOf(stack)).toMatch(/container 'api': sets neither entryPoint nor command, so the image's own ENTRYPOINT and CMD must be known.*\{ entryPoint: \[\.\.\.\], command: \[\.\.\.\] \}.*context key 'cdk-enforced-fargate:imageDefaults'/);
     });
 
+    test('a container that names no program', () => {
+      const { stack, task } = fixture({}, { imageDefaults: { 'registry.example.com/bare:1': { entryPoint: [], command: [] } } });
+      task.addContainer('app', { image: ecs.ContainerImage.fromRegistry('registry.example.com/bare:1') });
+      expect(errorsOf(stack)).toMatch(/container 'app': names no program: it sets neither entryPoint nor command and imageDefaults\['registry\.example\.com\/bare:1'\] declares an image with no ENTRYPOINT and no CMD, so Docker would refuse to start it; give the container a command/);
+    });
+
     test('an empty entryPoint', () => {
       const { stack, task } = fixture();
       task.addContainer('api', { image: ecs.ContainerImage.fromRegistry('app:1'), entryPoint: [] });
