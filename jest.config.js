@@ -6,7 +6,7 @@ module.exports = {
   // Prefer .ts over the .js that jsii compiles beside it, so tests always run the sources.
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.dev.json', isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.dev.json', diagnostics: false }],
   },
   testTimeout: 60000,
 };

@@ -36,7 +36,7 @@ const WARN_NOTHING_PROTECTED = 'cdk-enforced-fargate:nothingProtected';
 /** The ECS limit of containers in one task definition (not adjustable). */
 const MAX_CONTAINERS = 10;
 
-/** The name aws-cdk-lib gives the FireLens log router it adds at render time. */
+/** The name aws-cdk-lib gives the FireLens log router it adds to a task that lacks one. */
 const PENDING_ROUTER_NAME = 'log-router';
 
 /**
@@ -108,6 +108,7 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
 
   /** Protects every container not handled yet. Runs at synthesis, once per container. */
   private enforce(): void {
+    this.addPendingFirelensRouter();
     this.containers.forEach((container, index) => {
       if (this.handled.has(container)) return;
       this.handled.add(container);
@@ -117,11 +118,24 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
       if (this.excludedContainers.includes(name)) return;
       this.protect(container, index);
     });
-    if (this.protectedNames.length === 0 && this.problems.length === 0 && !this.warnedNothingProtected) {
-      this.warnedNothingProtected = true;
-      Annotations.of(this).addWarningV2(WARN_NOTHING_PROTECTED,
-        'This enforced task definition protects no container: every container is excluded or none was added. Add a container or remove it from excludedContainers.');
-    }
+  }
+
+  /**
+   * aws-cdk-lib adds a FireLens log router when it first renders a task whose containers log
+   * through FireLens and that has none, which is after Aspects and too late to protect it. Add it
+   * now, with exactly the settings aws-cdk-lib would use, so that it is counted and then protected
+   * or excluded like any other container.
+   */
+  private addPendingFirelensRouter(): void {
+    if (this.containers.some(c => c instanceof ecs.FirelensLogRouter)) return;
+    const user = this.containers.find(c => c.logDriverConfig?.logDriver === 'awsfirelens');
+    if (!user) return;
+    this.addFirelensLogRouter(PENDING_ROUTER_NAME, {
+      image: ecs.obtainDefaultFluentBitECRImage(this, user.logDriverConfig),
+      firelensConfig: { type: ecs.FirelensLogRouterType.FLUENTBIT },
+      logging: new ecs.AwsLogDriver({ streamPrefix: 'firelens' }),
+      memoryReservationMiB: 50,
+    });
   }
 
   private protect(container: ecs.ContainerDefinition, index: number): void {
@@ -245,37 +259,42 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     const example = missing.includes('command')
       ? '{ entryPoint: [...], command: [...] }'
       : '{ entryPoint: [...] }';
-    return `${why}, so the image's own ${what} must be known to start it under the enforcer, and image '${imageName}' has none declared. ` +
-      `Declare them with imageDefaults: { '${imageKey}': ${example} } (entryPoint: [] if the image has no ENTRYPOINT), ` +
-      `or in the context key '${IMAGE_DEFAULTS_CONTEXT_KEY}', or give the container an explicit entryPoint`;
+    const which = Token.isUnresolved(imageName)
+      ? 'its image name is a token (known only at deployment), so they must be declared by container name'
+      : `image '${imageName}' has none declared`;
+    return `${why}, so the image's own ${what} must be known to start it under the enforcer, and ${which}. ` +
+      `Declare them with imageDefaults: { '${imageKey}': ${example} } (entryPoint: [] if the image has no ENTRYPOINT)` +
+      (Token.isUnresolved(imageName) ? '' : `, or in the context key '${IMAGE_DEFAULTS_CONTEXT_KEY}'`) +
+      ', or give the container an explicit entryPoint';
   }
 
   /** Synthesis-time checks: every problem found, plus what can only be judged on the whole task. */
   private validateEnforcement(): string[] {
-    // Containers added after the Aspect ran (by a later Aspect, say) are protected here, so that
-    // none escapes; this is a no-op for the containers already handled.
-    this.enforce();
     const errors = [...this.problems];
+    // A container added after the enforcement ran cannot be changed reliably any more (aws-cdk-lib
+    // may already have rendered it): refuse to produce a template in which it runs unprotected.
+    for (const c of this.containers.filter(x => !this.handled.has(x))) {
+      errors.push(`container '${c.containerName}' was added to the task after the enforcement ran (during synthesis), so it cannot be protected; add it before synthesis (for example not from an Aspect of low priority)`);
+    }
     const names = this.containers.map(c => c.containerName);
     const clashes = this.containers.filter(c => c !== this.enforcerContainer && c.containerName === this.enforcer.containerName);
     for (const c of clashes) {
       errors.push(`container '${c.containerName}' (construct ${c.node.path}) has the enforcer sidecar's name; rename it, or give the enforcer another 'containerName'`);
     }
-    const usesFirelens = this.containers.some(c => c.logDriverConfig?.logDriver === 'awsfirelens');
-    const hasRouter = this.containers.some(c => c instanceof ecs.FirelensLogRouter);
-    const pendingRouter = usesFirelens && !hasRouter;
-    if (pendingRouter && !this.excludedContainers.includes(PENDING_ROUTER_NAME)) {
-      errors.push(`a container logs through FireLens and the task has no log router, so aws-cdk-lib will add '${PENDING_ROUTER_NAME}' after the enforcement ran, unprotected; add the router yourself with addFirelensLogRouter() so it is protected, or add '${PENDING_ROUTER_NAME}' to excludedContainers`);
-    }
-    const count = this.containers.length + (pendingRouter ? 1 : 0);
+    const count = this.containers.length;
     if (count > MAX_CONTAINERS) {
-      errors.push(`the task has ${count} containers (${[...names, ...(pendingRouter ? [`${PENDING_ROUTER_NAME} (added by FireLens)`] : [])].join(', ')}), ` +
-        `but ECS allows ${MAX_CONTAINERS} per task definition and the enforcer sidecar counts; move containers to another task`);
+      errors.push(`the task has ${count} containers (${names.join(', ')}), ` +
+        `but ECS allows ${MAX_CONTAINERS} per task definition and the enforcer sidecar counts (and so does a FireLens log router); move containers to another task`);
     }
     for (const excluded of this.excludedContainers) {
-      if (!names.includes(excluded) && !(pendingRouter && excluded === PENDING_ROUTER_NAME)) {
+      if (!names.includes(excluded)) {
         errors.push(`excludedContainers names '${excluded}', which matches no container of the task (containers: ${names.join(', ')}); fix the name or remove it`);
       }
+    }
+    if (errors.length === 0 && this.protectedNames.length === 0 && !this.warnedNothingProtected) {
+      this.warnedNothingProtected = true;
+      Annotations.of(this).addWarningV2(WARN_NOTHING_PROTECTED,
+        'This enforced task definition protects no container: every container is excluded or none was added. Add a container or remove it from excludedContainers.');
     }
     return errors;
   }

@@ -1,3 +1,3 @@
 export * from './enforcer';
 export * from './enforced-fargate-task-definition';
-export { ImageDefaults } from './image-defaults';
+export type { ImageDefaults } from './image-defaults';

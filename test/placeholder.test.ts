@@ -1,2 +1,0 @@
-import { neededImageDefaults } from '../lib/entry-command';
-test('placeholder', () => { expect(neededImageDefaults({ entryPoint: ['a'] })).toEqual([]); });
