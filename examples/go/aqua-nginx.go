@@ -6,9 +6,11 @@
 //	bash ../run-language.sh go     (or: ../../node_modules/.bin/cdk synth)
 //
 // go.mod replaces the cdk-enforced-fargate module by the one `npm run package` generates in
-// dist/go. nginx's image ENTRYPOINT comes from the `cdk-enforced-fargate:imageDefaults` context
-// in cdk.json.
+// dist/go. README.md's "Quick start in other languages" shows the code between the quick-start
+// markers; a test keeps the two equal.
 package main
+
+// quick-start:begin
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -36,6 +38,13 @@ func NewAquaNginxStack(scope constructs.Construct, id string, props *awscdk.Stac
 		Cpu:            jsii.Number(512),
 		MemoryLimitMiB: jsii.Number(1024),
 		Enforcer:       enforcer,
+		// nginx's image ENTRYPOINT and CMD (or in cdk.json's context "cdk-enforced-fargate:imageDefaults")
+		ImageDefaults: &map[string]*cdkenforcedfargate.ImageDefaults{
+			"nginx:1.27": {
+				EntryPoint: jsii.Strings("/docker-entrypoint.sh"),
+				Command:    jsii.Strings("nginx", "-g", "daemon off;"),
+			},
+		},
 	})
 	taskDefinition.AddContainer(jsii.String("nginx"), &awsecs.ContainerDefinitionOptions{
 		Image:        awsecs.ContainerImage_FromRegistry(jsii.String("nginx:1.27"), nil),
@@ -54,3 +63,5 @@ func main() {
 	NewAquaNginxStack(app, "AquaNginx", nil)
 	app.Synth(nil)
 }
+
+// quick-start:end

@@ -3,14 +3,19 @@
 //
 // Run from examples/java after `npm run package` at the repository root:
 //   bash ../run-language.sh java     (installs the built jar, then `cdk synth` runs `mvn compile exec:java`)
-// nginx's image ENTRYPOINT comes from the `cdk-enforced-fargate:imageDefaults` context in cdk.json.
+// README.md's "Quick start in other languages" shows the code between the quick-start markers;
+// a test keeps the two equal.
 package com.example.aquanginx;
 
+// quick-start:begin
+
 import java.util.List;
+import java.util.Map;
 
 import io.github.cdkenforcedfargate.EnforcedFargateTaskDefinition;
 import io.github.cdkenforcedfargate.Enforcer;
 import io.github.cdkenforcedfargate.AquaMicroEnforcerProps;
+import io.github.cdkenforcedfargate.ImageDefaults;
 import software.amazon.awscdk.App;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
@@ -43,6 +48,11 @@ public class AquaNginxApp {
                 .cpu(512)
                 .memoryLimitMiB(1024)
                 .enforcer(enforcer)
+                // nginx's image ENTRYPOINT and CMD (or in cdk.json's context "cdk-enforced-fargate:imageDefaults")
+                .imageDefaults(Map.of("nginx:1.27", ImageDefaults.builder()
+                    .entryPoint(List.of("/docker-entrypoint.sh"))
+                    .command(List.of("nginx", "-g", "daemon off;"))
+                    .build()))
                 .build();
             taskDefinition.addContainer("nginx", ContainerDefinitionOptions.builder()
                 .image(ContainerImage.fromRegistry("nginx:1.27"))
@@ -59,3 +69,4 @@ public class AquaNginxApp {
         app.synth();
     }
 }
+// quick-start:end
