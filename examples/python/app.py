@@ -4,14 +4,15 @@ MicroEnforcer, its deployment token in Secrets Manager.
 
 Run from this folder, after `npm run package` at the repository root:
     python3 -m venv .venv && .venv/bin/pip install -r requirements.txt ../../dist/python/*.whl
-    PATH="$PWD/.venv/bin:$PATH" npx cdk synth
-(or `bash ../run-language.sh python` from anywhere). nginx's image ENTRYPOINT comes from the
-`cdk-enforced-fargate:imageDefaults` context in this folder's cdk.json.
+    PATH="$PWD/.venv/bin:$PATH" ../../node_modules/.bin/cdk synth
+(or `bash ../run-language.sh python` from anywhere). README.md's "Quick start in other languages"
+shows the code between the quick-start markers; a test keeps the two equal.
 """
+# quick-start:begin
 import aws_cdk as cdk
 from aws_cdk import aws_ecs as ecs, aws_secretsmanager as secretsmanager
 from constructs import Construct
-from cdk_enforced_fargate import EnforcedFargateTaskDefinition, Enforcer
+from cdk_enforced_fargate import EnforcedFargateTaskDefinition, Enforcer, ImageDefaults
 
 
 class AquaNginxStack(cdk.Stack):
@@ -32,6 +33,13 @@ class AquaNginxStack(cdk.Stack):
             cpu=512,
             memory_limit_mib=1024,
             enforcer=enforcer,
+            # nginx's image ENTRYPOINT and CMD (or in cdk.json's context "cdk-enforced-fargate:imageDefaults")
+            image_defaults={
+                "nginx:1.27": ImageDefaults(
+                    entry_point=["/docker-entrypoint.sh"],
+                    command=["nginx", "-g", "daemon off;"],
+                ),
+            },
         )
         task_definition.add_container("nginx",
             image=ecs.ContainerImage.from_registry("nginx:1.27"),
@@ -44,3 +52,4 @@ class AquaNginxStack(cdk.Stack):
 app = cdk.App()
 AquaNginxStack(app, "AquaNginx")
 app.synth()
+# quick-start:end
