@@ -1,0 +1,49 @@
+/**
+ * The npm tarball holds the compiled library, its declarations, the .jsii assembly, README,
+ * LICENSE and API.md, and nothing else (no sources, tests, examples, cdk.out, dist/).
+ * Needs the jsii build (`npm test` runs it first).
+ *
+ * To ship more (a `bin`, a bundled dependency), add it to EXTRA_FILES or BUNDLED below.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const ROOT = path.join(__dirname, '..');
+
+/** Files shipped besides the compiled lib/ (paths relative to the package root). */
+const EXTRA_FILES: string[] = ['.jsii', 'API.md', 'LICENSE', 'README.md', 'package.json'];
+/** Dependencies shipped inside the tarball (package.json `bundledDependencies`). */
+const BUNDLED: string[] = [];
+
+/** lib/x.ts compiles to lib/x.js and lib/x.d.ts. */
+function compiledLibrary(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+      const rel = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) walk(rel);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
+        out.push(rel.replace(/\.ts$/, '.js'), rel.replace(/\.ts$/, '.d.ts'));
+      }
+    }
+  };
+  walk('lib');
+  return out;
+}
+
+describe('npm tarball', () => {
+  const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'] }));
+  const files: string[] = pack.files.map((f: { path: string }) => f.path);
+
+  test('holds exactly the compiled library, .jsii, README, LICENSE and API.md', () => {
+    const expected = [...EXTRA_FILES, ...compiledLibrary()];
+    const bundledFiles = files.filter(f => BUNDLED.some(b => f.startsWith(`node_modules/${b}/`)));
+    expect(files.filter(f => !bundledFiles.includes(f)).sort()).toEqual(expected.sort());
+    expect([...pack.bundled].sort()).toEqual([...BUNDLED].sort());
+  });
+
+  test('ships no sources, tests, examples or build output', () => {
+    expect(files.filter(f => /(^|\/)(test|examples|dist|cdk\.out|rosetta)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
+  });
+});
