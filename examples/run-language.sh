@@ -35,6 +35,8 @@ case "$lang" in
     "$cdk" synth --quiet --no-notices
     ;;
   go)
+    # Picks up the requirements of the freshly generated module in dist/go (go.sum may grow).
+    go mod tidy
     "$cdk" synth --quiet --no-notices
     ;;
   *)
