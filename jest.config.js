@@ -8,5 +8,9 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.dev.json', diagnostics: false }],
   },
+  // Every task definition the tests synthesize is checked with AWS's models after the run.
+  globalSetup: '<rootDir>/test/support/jest-global-setup.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/support/jest-record-templates.ts'],
+  globalTeardown: '<rootDir>/test/support/jest-global-teardown.ts',
   testTimeout: 60000,
 };

@@ -12,7 +12,7 @@
  *
  * Run: `npx cdk synth MultiContainer` (no AWS account needed).
  */
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { EnforcedFargateTaskDefinition, Enforcer } from '../lib';
@@ -40,6 +40,11 @@ export class MultiContainerStack extends Stack {
       imageDefaults: {
         'registry.example.com/orders-api:4.2': { entryPoint: ['/usr/local/bin/orders-api'], command: ['serve'] },
       },
+    });
+
+    Validations.of(this.taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason: 'The enforcer runs inside each protected container and reads its non-secret setting ENFORCER_MODE from the environment',
     });
 
     this.taskDefinition.addFirelensLogRouter('log-router', {

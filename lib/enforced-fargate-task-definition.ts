@@ -3,7 +3,9 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct, IConstruct } from 'constructs';
 import { Enforcer } from './enforcer';
 import { Argv, ImageArgv, wrapEntryCommand } from './entry-command';
-import { findImageDefaults, IMAGE_DEFAULTS_CONTEXT_KEY, ImageDefaults, parseImageDefaults } from './image-defaults';
+import { findContainerImageDefaults } from './container-image-defaults';
+import { lookupCommand } from './lookup/requests';
+import { IMAGE_DEFAULTS_CONTEXT_KEY, ImageDefaults, parseImageDefaults } from './image-defaults';
 
 /** Properties of an `EnforcedFargateTaskDefinition`. */
 export interface EnforcedFargateTaskDefinitionProps extends ecs.FargateTaskDefinitionProps {
@@ -57,6 +59,7 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
 
   private readonly excludedContainers: string[];
   private readonly imageDefaults: { [name: string]: ImageDefaults };
+  private readonly lookupPlatform: string;
   /** Containers the enforcement has looked at (protected, excluded or the sidecar). */
   private readonly handled = new Set<ecs.ContainerDefinition>();
   private readonly protectedNames: string[] = [];
@@ -90,6 +93,8 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     this.enforcer = props.enforcer;
     this.excludedContainers = [...excluded];
     this.imageDefaults = { ...props.imageDefaults };
+    // issue 3: the platform `lookup` reads registry images for (the task's CPU architecture).
+    this.lookupPlatform = architecture._cpuArchitecture === ecs.CpuArchitecture.ARM64._cpuArchitecture ? 'linux/arm64' : 'linux/amd64';
 
     this.enforcerContainer = this.addContainer('EnforcerSidecar', {
       containerName: this.enforcer.containerName,
@@ -157,10 +162,14 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     }
     let image: ImageArgv = {};
     let source = '';
+    let lookupReference: string | undefined;
     if (definition.entryPoint === undefined) {
-      const found = findImageDefaults(name, container.imageName, this.imageDefaults, this.contextImageDefaults());
+      // issue 3: every source, in order: declared by container name, by image name, the asset's
+      // Dockerfile (and its base image), the context (see container-image-defaults.ts).
+      const found = findContainerImageDefaults(container, this.imageDefaults, this.contextImageDefaults());
       if (typeof found === 'string') return fail(found);
       if (found) {
+        lookupReference = found.lookupReference;
         image = found.defaults;
         source = found.source;
         if (image.entryPoint !== undefined && Token.isUnresolved(image.entryPoint)) {
@@ -170,7 +179,10 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     }
     const result = wrapEntryCommand(definition, this.enforcer.entryPointPrefix, image);
     if (result.kind === 'missing') {
-      return fail(this.missingDefaultsMessage(name, container.imageName, result.missing, definition));
+      return fail(this.missingDefaultsMessage(name, container.imageName, result.missing, definition, source, lookupReference));
+    }
+    if (result.kind === 'nothing') {
+      return fail(`names no program: it sets neither entryPoint nor command and ${source} declares an image with no ENTRYPOINT and no CMD, so Docker would refuse to start it; give the container a command, or correct the declaration`);
     }
     const cfn = this.node.defaultChild as ecs.CfnTaskDefinition;
     const path = `ContainerDefinitions.${index}`;
@@ -250,21 +262,31 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     return value;
   }
 
-  private missingDefaultsMessage(name: string, imageName: string, missing: string[], definition: Argv): string {
+  private missingDefaultsMessage(name: string, imageName: string, missing: string[], definition: Argv,
+    source: string, lookupReference: string | undefined): string {
     const what = missing.map(m => (m === 'entryPoint' ? 'ENTRYPOINT' : 'CMD')).join(' and ');
     const why = definition.command === undefined || definition.command.length === 0
       ? 'sets neither entryPoint nor command'
       : 'sets command but no entryPoint';
-    const imageKey = Token.isUnresolved(imageName) ? name : imageName;
     const example = missing.includes('command')
       ? '{ entryPoint: [...], command: [...] }'
       : '{ entryPoint: [...] }';
-    const which = Token.isUnresolved(imageName)
-      ? 'its image name is a token (known only at deployment), so they must be declared by container name'
-      : `image '${imageName}' has none declared`;
+    // issue 3: name the lookup command with the exact reference (for an asset image, the external
+    // base its Dockerfile leaves ENTRYPOINT/CMD to); `lookup --from-synth` parses this sentence.
+    const fromBase = lookupReference !== undefined && source.startsWith('Dockerfile ');
+    const tokenImage = Token.isUnresolved(imageName) && lookupReference === undefined;
+    const which = fromBase
+      ? `${source.split(',')[0]} leaves it to its base image '${lookupReference}', which has none declared`
+      : tokenImage
+        ? 'its image name is a token (known only at deployment), so they must be declared by container name'
+        : `image '${imageName}' has none declared`;
+    const imageKey = lookupReference ?? (Token.isUnresolved(imageName) ? name : imageName);
+    const lookup = lookupReference !== undefined
+      ? `Read them from the registry with \`${lookupCommand(this.lookupPlatform, lookupReference)}\` (it writes cdk.context.json), or declare them`
+      : 'Declare them';
     return `${why}, so the image's own ${what} must be known to start it under the enforcer, and ${which}. ` +
-      `Declare them with imageDefaults: { '${imageKey}': ${example} } (entryPoint: [] if the image has no ENTRYPOINT)` +
-      (Token.isUnresolved(imageName) ? '' : `, or in the context key '${IMAGE_DEFAULTS_CONTEXT_KEY}'`) +
+      `${lookup} with imageDefaults: { '${imageKey}': ${example} } (entryPoint: [] if the image has no ENTRYPOINT)` +
+      (tokenImage ? '' : `, or in the context key '${IMAGE_DEFAULTS_CONTEXT_KEY}'`) +
       ', or give the container an explicit entryPoint';
   }
 

@@ -37,7 +37,9 @@ export type MissingImageDefault = 'entryPoint' | 'command';
 
 export type WrapResult =
   | { readonly kind: 'wrapped'; readonly definition: Argv; readonly alreadyWrapped: boolean }
-  | { readonly kind: 'missing'; readonly missing: MissingImageDefault[] };
+  | { readonly kind: 'missing'; readonly missing: MissingImageDefault[] }
+  /** The definition and the image together name no program: Docker refuses to start it. */
+  | { readonly kind: 'nothing' };
 
 function startsWith(list: readonly string[], prefix: readonly string[]): boolean {
   if (prefix.length === 0 || list.length < prefix.length) return false;
@@ -79,7 +81,8 @@ export function processArgv(definition: Argv, image: Required<ImageArgv>): strin
  * - `command = definition.entryPoint ? definition.command : (definition.command ?? image.command)`
  *
  * A definition whose entryPoint already starts with `prefix` is returned unchanged (idempotence).
- * When an image default is needed and unknown the result says which, and nothing is guessed.
+ * When an image default is needed and unknown the result says which, and nothing is guessed;
+ * when the definition and the image name no program at all, the result says so.
  */
 export function wrapEntryCommand(definition: Argv, prefix: readonly string[], image: ImageArgv = {}): WrapResult {
   if (prefix.length === 0) {
@@ -98,6 +101,7 @@ export function wrapEntryCommand(definition: Argv, prefix: readonly string[], im
   if (missing.length > 0) return { kind: 'missing', missing };
 
   const imageCommand = command ?? image.command!;
+  if (image.entryPoint!.length === 0 && imageCommand.length === 0) return { kind: 'nothing' };
   // An image whose own ENTRYPOINT already starts the enforcer is not wrapped a second time.
   const alreadyWrapped = startsWith(image.entryPoint!, prefix);
   return {

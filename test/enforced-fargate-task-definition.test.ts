@@ -439,13 +439,19 @@ describe('enforced fargate task definition errors', () => {
     test('unknown image ENTRYPOINT for a container that sets only command', () => {
       const { stack, task } = fixture();
       task.addContainer('api', { image: ecs.ContainerImage.fromRegistry('registry.example.com/api:2'), command: ['serve'] });
-      expect(errorsOf(stack)).toMatch(/container 'api': sets command but no entryPoint, so the image's own ENTRYPOINT must be known .* image 'registry\.example\.com\/api:2' has none declared\. Declare them with imageDefaults: \{ 'registry\.example\.com\/api:2': \{ entryPoint: \[\.\.\.\] \} \}/);
+      expect(errorsOf(stack)).toMatch(/container 'api': sets command but no entryPoint, so the image's own ENTRYPOINT must be known .* image 'registry\.example\.com\/api:2' has none declared\. Read them from the registry with `npx cdk-enforced-fargate lookup --platform linux\/amd64 registry\.example\.com\/api:2` \(it writes cdk\.context\.json\), or declare them with imageDefaults: \{ 'registry\.example\.com\/api:2': \{ entryPoint: \[\.\.\.\] \} \}/);
     });
 
     test('unknown image ENTRYPOINT and CMD for a container that sets neither', () => {
       const { stack, task } = fixture();
       task.addContainer('api', { image: ecs.ContainerImage.fromRegistry('registry.example.com/api:2') });
       expect(errorsOf(stack)).toMatch(/container 'api': sets neither entryPoint nor command, so the image's own ENTRYPOINT and CMD must be known.*\{ entryPoint: \[\.\.\.\], command: \[\.\.\.\] \}.*context key 'cdk-enforced-fargate:imageDefaults'/);
+    });
+
+    test('a container that names no program', () => {
+      const { stack, task } = fixture({}, { imageDefaults: { 'registry.example.com/bare:1': { entryPoint: [], command: [] } } });
+      task.addContainer('app', { image: ecs.ContainerImage.fromRegistry('registry.example.com/bare:1') });
+      expect(errorsOf(stack)).toMatch(/container 'app': names no program: it sets neither entryPoint nor command and imageDefaults\['registry\.example\.com\/bare:1'\] declares an image with no ENTRYPOINT and no CMD, so Docker would refuse to start it; give the container a command/);
     });
 
     test('an empty entryPoint', () => {

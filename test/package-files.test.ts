@@ -3,7 +3,8 @@
  * LICENSE and API.md, and nothing else (no sources, tests, examples, cdk.out, dist/).
  * Needs the jsii build (`npm test` runs it first).
  *
- * To ship more (a `bin`, a bundled dependency), add it to EXTRA_FILES or BUNDLED below.
+ * To ship more, add a file to EXTRA_FILES or a bundled dependency to BUNDLED below (the `bin`,
+ * lib/lookup/cli.js, is part of the compiled library).
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -13,8 +14,10 @@ const ROOT = path.join(__dirname, '..');
 
 /** Files shipped besides the compiled lib/ (paths relative to the package root). */
 const EXTRA_FILES: string[] = ['.jsii', 'API.md', 'LICENSE', 'README.md', 'package.json'];
-/** Dependencies shipped inside the tarball (package.json `bundledDependencies`). */
-const BUNDLED: string[] = [];
+/** Dependencies shipped inside the tarball (package.json `bundledDependencies`); theirs come along. */
+const BUNDLED: string[] = ['dockerfile-ast'];
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pkg = require('../package.json');
 
 /** lib/x.ts compiles to lib/x.js and lib/x.d.ts. */
 function compiledLibrary(): string[] {
@@ -38,12 +41,23 @@ describe('npm tarball', () => {
 
   test('holds exactly the compiled library, .jsii, README, LICENSE and API.md', () => {
     const expected = [...EXTRA_FILES, ...compiledLibrary()];
-    const bundledFiles = files.filter(f => BUNDLED.some(b => f.startsWith(`node_modules/${b}/`)));
-    expect(files.filter(f => !bundledFiles.includes(f)).sort()).toEqual(expected.sort());
-    expect([...pack.bundled].sort()).toEqual([...BUNDLED].sort());
+    expect(files.filter(f => !f.startsWith('node_modules/')).sort()).toEqual(expected.sort());
+  });
+
+  test('bundles exactly BUNDLED and their own dependencies', () => {
+    expect([...(pkg.bundledDependencies ?? [])].sort()).toEqual([...BUNDLED].sort());
+    expect(pack.bundled).toEqual(expect.arrayContaining(BUNDLED));
+    // Every file under node_modules/ belongs to a package npm bundled (BUNDLED or one they need).
+    const outside = files.filter(f => f.startsWith('node_modules/') && !pack.bundled.some((b: string) => f.startsWith(`node_modules/${b}/`)));
+    expect(outside).toEqual([]);
+  });
+
+  test('the bin points into the compiled library', () => {
+    for (const bin of Object.values<string>(pkg.bin ?? {})) expect(files).toContain(bin);
   });
 
   test('ships no sources, tests, examples or build output', () => {
-    expect(files.filter(f => /(^|\/)(test|examples|dist|cdk\.out|rosetta)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
+    const own = files.filter(f => !f.startsWith('node_modules/'));
+    expect(own.filter(f => /(^|\/)(test|examples|dist|cdk\.out|rosetta)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
   });
 });
