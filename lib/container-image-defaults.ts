@@ -21,6 +21,7 @@ import * as path from 'path';
 import { AssetStaging, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
+import { IConstruct } from 'constructs';
 import { DockerfileError, readDockerfileDefaults } from './dockerfile';
 import { findImageDefaults, FoundImageDefaults, ImageDefaults } from './image-defaults';
 
@@ -64,8 +65,24 @@ function findAsset(container: ecs.ContainerDefinition): DockerImageAsset | undef
   const child = container.node.tryFindChild('AssetImage');
   if (child instanceof DockerImageAsset) return child;
   if (!Token.isUnresolved(container.imageName)) return undefined;
-  return container.node.root.node.findAll().find((c): c is DockerImageAsset =>
-    c instanceof DockerImageAsset && c.imageUri === container.imageName);
+  return assetsByImageUri(container.node.root).get(container.imageName);
+}
+
+/**
+ * The app's DockerImageAssets by `imageUri`, indexed once per app: scanning the whole tree for
+ * each container whose image name is a token (every ECR image) would make synthesis quadratic in
+ * the size of the app. The enforcement runs at synthesis, when the app's assets exist; an asset
+ * created later still fails closed (its container's defaults are then reported unknown).
+ */
+const assetIndex = new WeakMap<IConstruct, Map<string, DockerImageAsset>>();
+function assetsByImageUri(root: IConstruct): Map<string, DockerImageAsset> {
+  let byUri = assetIndex.get(root);
+  if (byUri === undefined) {
+    byUri = new Map();
+    for (const c of root.node.findAll()) if (c instanceof DockerImageAsset) byUri.set(c.imageUri, c);
+    assetIndex.set(root, byUri);
+  }
+  return byUri;
 }
 
 /**
