@@ -1,0 +1,116 @@
+/**
+ * The language proofs (`npm run test:languages`, after `npm run package`): the quick-start app in
+ * Python, Java and Go (examples/<language>/) is synthesized with the packages jsii-pacmak built in
+ * dist/ and that language's own aws-cdk-lib and jsii runtime; its task definition must equal the
+ * TypeScript example's (examples/aqua-nginx.ts), logical-id hashes aside.
+ *
+ * `LANGUAGES=python,go npm run test:languages` runs a subset.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AquaNginxStack } from '../examples/aqua-nginx';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const cdkJson = require('../cdk.json');
+
+const ROOT = path.join(__dirname, '..');
+const ALL = ['python', 'java', 'go'];
+const LANGUAGES = process.env.LANGUAGES ? process.env.LANGUAGES.split(',').map(l => l.trim()) : ALL;
+
+type CfnTemplate = { Resources: { [id: string]: { Type: string; Properties?: any } } };
+
+/** Runs examples/run-language.sh for one language; resolves with its log and duration. */
+function synthesize(language: string): Promise<{ code: number | null; log: string; seconds: number }> {
+  const started = Date.now();
+  return new Promise(resolve => {
+    const child = spawn('bash', [path.join(ROOT, 'examples', 'run-language.sh'), language], { cwd: ROOT, env: process.env });
+    let log = '';
+    child.stdout.on('data', d => { log += d; });
+    child.stderr.on('data', d => { log += d; });
+    child.on('close', code => resolve({ code, log, seconds: (Date.now() - started) / 1000 }));
+  });
+}
+
+/**
+ * Replaces every logical id in Ref / Fn::GetAtt / Fn::Sub by `<type>:<id without its hash>`, and
+ * drops the hash from generated names (the task family), so that two syntheses of the same
+ * construct tree compare equal whatever hashes they produced.
+ */
+export function normalize(template: CfnTemplate, value: unknown): unknown {
+  const resources = template.Resources;
+  const stripHash = (id: string) => id.replace(/[0-9A-F]{8}$/, '');
+  const name = (id: string) => (resources[id] ? `${resources[id].Type}:${stripHash(id)}` : id);
+  const walk = (v: any): any => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== 'object') return v;
+    const out: any = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'Ref' && typeof x === 'string') out[k] = name(x);
+      else if (k === 'Fn::GetAtt' && Array.isArray(x)) out[k] = [name(x[0] as string), ...x.slice(1)];
+      else if (k === 'Fn::Sub' && typeof x === 'string') out[k] = x.replace(/\$\{([^}.!]+)/g, (_m, id) => '${' + name(id));
+      else if (k === 'Family' && typeof x === 'string') out[k] = stripHash(x);
+      else out[k] = walk(x);
+    }
+    return out;
+  };
+  return walk(value);
+}
+
+function taskDefinitions(template: CfnTemplate): unknown[] {
+  return Object.values(template.Resources)
+    .filter(r => r.Type === 'AWS::ECS::TaskDefinition')
+    .map(r => normalize(template, r.Properties));
+}
+
+function typeScriptTemplate(): CfnTemplate {
+  const app = new App({ context: cdkJson.context });
+  return Template.fromStack(new AquaNginxStack(app, 'AquaNginx')).toJSON() as CfnTemplate;
+}
+
+describe('the quick start in every jsii language', () => {
+  const runs: { [language: string]: Promise<{ code: number | null; log: string; seconds: number }> } = {};
+
+  beforeAll(() => {
+    for (const language of LANGUAGES) {
+      if (!ALL.includes(language)) throw new Error(`LANGUAGES: unknown language '${language}' (known: ${ALL.join(', ')})`);
+      runs[language] = synthesize(language);
+    }
+  });
+
+  afterAll(async () => {
+    const lines = [];
+    for (const language of LANGUAGES) lines.push(`${language}: ${(await runs[language]).seconds.toFixed(1)} s`);
+    // eslint-disable-next-line no-console
+    console.log(`language proofs (install + synth, run in parallel):\n  ${lines.join('\n  ')}`);
+  });
+
+  const reference = typeScriptTemplate();
+  const expected = taskDefinitions(reference);
+
+  test('the TypeScript example has one enforced task definition', () => {
+    expect(expected).toHaveLength(1);
+    const containers = (expected[0] as any).ContainerDefinitions.map((c: any) => c.Name);
+    expect(containers).toEqual(['enforcer', 'nginx']);
+  });
+
+  test.each(LANGUAGES)('%s synthesizes the same task definition as TypeScript', async language => {
+    const run = await runs[language];
+    if (run.code !== 0) throw new Error(`examples/run-language.sh ${language} exited ${run.code}:\n${run.log}`);
+    const file = path.join(ROOT, 'examples', language, 'cdk.out', 'AquaNginx.template.json');
+    const template = JSON.parse(fs.readFileSync(file, 'utf-8')) as CfnTemplate;
+    const actual = taskDefinitions(template);
+    expect(actual).toEqual(expected);
+
+    // The same, spelled out, so that a failure names what differs.
+    const nginx = (actual[0] as any).ContainerDefinitions.find((c: any) => c.Name === 'nginx');
+    const enforcer = (actual[0] as any).ContainerDefinitions.find((c: any) => c.Name === 'enforcer');
+    expect(enforcer).toMatchObject({ Essential: false, Image: 'registry.example.com/microenforcer:2022.4', ReadonlyRootFilesystem: true });
+    expect(nginx.EntryPoint).toEqual(['/aqua/microenforcer', '/docker-entrypoint.sh']);
+    expect(nginx.Command).toEqual(['nginx', '-g', 'daemon off;']);
+    expect(nginx.VolumesFrom).toEqual([{ SourceContainer: 'enforcer', ReadOnly: true }]);
+    expect(nginx.DependsOn).toEqual([{ ContainerName: 'enforcer', Condition: 'START' }]);
+    expect(nginx.Secrets).toEqual([{ Name: 'AQUA_TOKEN', ValueFrom: { Ref: 'AWS::SecretsManager::Secret:AquaToken' } }]);
+  });
+});
