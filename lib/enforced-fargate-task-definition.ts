@@ -147,16 +147,10 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     const name = container.containerName;
     const stack = Stack.of(this);
     const rendered = container.renderContainerDefinition(this);
-    // Resolved copy of the fields the checks below compare, and only those: resolving the whole
-    // rendered definition (image, log configuration, port mappings...) was most of the
-    // enforcement's cost at synthesis. The argv is taken unresolved so that tokens stay intact.
-    const resolved = stack.resolve({
-      volumesFrom: rendered.volumesFrom,
-      dependsOn: rendered.dependsOn,
-      environment: rendered.environment,
-      secrets: rendered.secrets,
-      linuxParameters: rendered.linuxParameters,
-    }) as ecs.CfnTaskDefinition.ContainerDefinitionProperty;
+    // Values are resolved only where a check must compare them (a name the enforcer also sets):
+    // resolving whole rendered definitions was most of the enforcement's cost at synthesis
+    // (bench/, issue 5). The argv is taken unresolved so that tokens stay intact.
+    const resolve = (value: unknown) => JSON.stringify(stack.resolve(value));
     const where = `container '${name}'`;
     const fail = (message: string) => { this.problems.push(`${where}: ${message}`); };
 
@@ -203,29 +197,28 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
 
     // 2. The volume and the dependency.
     const readOnly = this.enforcer.readOnly;
-    const volumes = (resolved.volumesFrom ?? []) as ecs.CfnTaskDefinition.VolumeFromProperty[];
-    const existingVolume = volumes.find(v => v.sourceContainer === this.enforcer.containerName);
+    const existingVolume = container.volumesFrom.find(v => v.sourceContainer === this.enforcer.containerName);
     if (existingVolume && !!existingVolume.readOnly !== readOnly) {
       return fail(`already mounts volumes from '${this.enforcer.containerName}' with readOnly ${!!existingVolume.readOnly}, but the enforcer is configured with readOnly ${readOnly}; remove the volumesFrom entry and let the enforcement add it`);
     }
     if (!existingVolume) container.addVolumesFrom({ sourceContainer: this.enforcer.containerName, readOnly });
-    const dependencies = (resolved.dependsOn ?? []) as ecs.CfnTaskDefinition.ContainerDependencyProperty[];
-    const existingDependency = dependencies.find(d => d.containerName === this.enforcer.containerName);
-    if (existingDependency && existingDependency.condition !== this.enforcer.dependencyCondition) {
-      return fail(`already depends on '${this.enforcer.containerName}' with condition ${existingDependency.condition}, but the enforcer is configured with ${this.enforcer.dependencyCondition}; remove that dependency and let the enforcement add it`);
+    const existingDependency = container.containerDependencies.find(d => d.container.containerName === this.enforcer.containerName);
+    const existingCondition = existingDependency?.condition ?? ecs.ContainerDependencyCondition.HEALTHY;
+    if (existingDependency && existingCondition !== this.enforcer.dependencyCondition) {
+      return fail(`already depends on '${this.enforcer.containerName}' with condition ${existingCondition}, but the enforcer is configured with ${this.enforcer.dependencyCondition}; remove that dependency and let the enforcement add it`);
     }
     if (!existingDependency) {
       container.addContainerDependencies({ container: this.enforcerContainer, condition: this.enforcer.dependencyCondition });
     }
 
     // 3. Environment and secrets: merged; a clash with a different value is an error.
-    const env = new Map(((resolved.environment ?? []) as ecs.CfnTaskDefinition.KeyValuePairProperty[]).map(kv => [kv.name!, kv.value]));
-    const secrets = new Map(((resolved.secrets ?? []) as ecs.CfnTaskDefinition.SecretProperty[]).map(s => [s.name, s.valueFrom]));
-    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(stack.resolve(b));
+    const env = new Map(((rendered.environment ?? []) as ecs.CfnTaskDefinition.KeyValuePairProperty[]).map(kv => [kv.name!, kv.value]));
+    const secrets = new Map(((rendered.secrets ?? []) as ecs.CfnTaskDefinition.SecretProperty[]).map(s => [s.name, s.valueFrom]));
+    const same = (a: unknown, b: unknown) => resolve(a) === resolve(b);
     for (const [key, value] of Object.entries(this.enforcer.environment)) {
       if (secrets.has(key)) return fail(`sets '${key}' as a secret, but the enforcer sets it as a plain variable; remove it from the container`);
       if (env.has(key) && !same(env.get(key), value)) {
-        return fail(`sets environment '${key}' to ${JSON.stringify(env.get(key))}, but the enforcer needs ${JSON.stringify(value)}; remove it from the container or give the same value`);
+        return fail(`sets environment '${key}' to ${resolve(env.get(key))}, but the enforcer needs ${JSON.stringify(value)}; remove it from the container or give the same value`);
       }
     }
     for (const [key, secret] of Object.entries(this.enforcer.secrets)) {
@@ -243,7 +236,7 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
 
     // 4. Capabilities: merged into the container's own linuxParameters at render time.
     if (this.enforcer.capabilities.length > 0) {
-      const dropped = (resolved.linuxParameters as any)?.capabilities?.drop;
+      const dropped = rendered.linuxParameters && (stack.resolve(rendered.linuxParameters) as any).capabilities?.drop;
       const clash = this.enforcer.capabilities.filter(c => Array.isArray(dropped) && (dropped.includes(c) || dropped.includes('ALL')));
       if (clash.length > 0) {
         return fail(`linuxParameters drops ${clash.join(', ')}, which the enforcer needs; stop dropping it`);
