@@ -93,7 +93,7 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     this.enforcer = props.enforcer;
     this.excludedContainers = [...excluded];
     this.imageDefaults = { ...props.imageDefaults };
-    // issue 3: the platform `lookup` reads registry images for (the task's CPU architecture).
+    // The platform `lookup` reads registry images for (the task's CPU architecture).
     this.lookupPlatform = architecture._cpuArchitecture === ecs.CpuArchitecture.ARM64._cpuArchitecture ? 'linux/arm64' : 'linux/amd64';
 
     this.enforcerContainer = this.addContainer('EnforcerSidecar', {
@@ -108,7 +108,7 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
 
     // The enforcement runs at synthesis as an Aspect, before aws-cdk-lib first renders the task.
     // It is attached to a leaf construct of its own, so that aws-cdk-lib invokes it once rather
-    // than on every construct below the task definition (measured in bench/, issue 5).
+    // than on every construct below the task definition (measured in bench/).
     const hook = new Construct(this, 'Enforcement');
     const aspect: IAspect = { visit: () => this.enforce() };
     Aspects.of(hook).add(aspect, { priority: AspectPriority.MUTATING });
@@ -153,7 +153,7 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     const rendered = container.renderContainerDefinition(this);
     // Values are resolved only where a check must compare them (a name the enforcer also sets):
     // resolving whole rendered definitions was most of the enforcement's cost at synthesis
-    // (bench/, issue 5). The argv is taken unresolved so that tokens stay intact.
+    // (see bench/). The argv is taken unresolved so that tokens stay intact.
     const resolve = (value: unknown) => JSON.stringify(stack.resolve(value));
     const where = `container '${name}'`;
     const fail = (message: string) => { this.problems.push(`${where}: ${message}`); };
@@ -170,7 +170,7 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     let source = '';
     let lookupReference: string | undefined;
     if (definition.entryPoint === undefined) {
-      // issue 3: every source, in order: declared by container name, by image name, the asset's
+      // Every source, in order: declared by container name, by image name, the asset's
       // Dockerfile (and its base image), the context (see container-image-defaults.ts).
       const found = findContainerImageDefaults(container, this.imageDefaults, this.contextImageDefaults());
       if (typeof found === 'string') return fail(found);
@@ -276,7 +276,7 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     const example = missing.includes('command')
       ? '{ entryPoint: [...], command: [...] }'
       : '{ entryPoint: [...] }';
-    // issue 3: name the lookup command with the exact reference (for an asset image, the external
+    // Name the lookup command with the exact reference (for an asset image, the external
     // base its Dockerfile leaves ENTRYPOINT/CMD to); `lookup --from-synth` parses this sentence.
     const fromBase = lookupReference !== undefined && source.startsWith('Dockerfile ');
     const tokenImage = Token.isUnresolved(imageName) && lookupReference === undefined;
