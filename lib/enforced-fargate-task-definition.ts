@@ -25,14 +25,15 @@ export interface EnforcedFargateTaskDefinitionProps extends ecs.FargateTaskDefin
   /**
    * The image's own ENTRYPOINT and CMD for containers that leave them to the image, keyed by
    * container name or by image name as written (e.g. `nginx:1.27`). A container name wins over
-   * an image name; both win over the context key `cdk-enforced-fargate:imageDefaults`.
+   * an image name; both win over an asset image's Dockerfile and over the context key
+   * `cdk-enforced-fargate:imageDefaults`.
    *
-   * @default - only the context key `cdk-enforced-fargate:imageDefaults`
+   * @default - an asset image's Dockerfile, then the context key `cdk-enforced-fargate:imageDefaults`
    */
   readonly imageDefaults?: { [name: string]: ImageDefaults };
 }
 
-/** Warning and error ids of this library. */
+/** The id of the warning that an enforced task protects nothing. */
 const WARN_NOTHING_PROTECTED = 'cdk-enforced-fargate:nothingProtected';
 
 /** The ECS limit of containers in one task definition (not adjustable). */
@@ -301,7 +302,7 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     // A container added after the enforcement ran cannot be changed reliably any more (aws-cdk-lib
     // may already have rendered it): refuse to produce a template in which it runs unprotected.
     for (const c of this.containers.filter(x => !this.handled.has(x))) {
-      errors.push(`container '${c.containerName}' was added to the task after the enforcement ran (during synthesis), so it cannot be protected; add it before synthesis (for example not from an Aspect of low priority)`);
+      errors.push(`container '${c.containerName}' was added to the task after the enforcement ran (during synthesis), so it cannot be protected; add it before synthesis, not from an Aspect or validation that runs after the task definition's enforcement`);
     }
     const names = this.containers.map(c => c.containerName);
     const clashes = this.containers.filter(c => c !== this.enforcerContainer && c.containerName === this.enforcer.containerName);

@@ -2,12 +2,15 @@
  * Where an image's own ENTRYPOINT and CMD come from.
  *
  * A CDK app cannot see a registry image's ENTRYPOINT/CMD at synthesis, and the rewrite must never
- * guess them (ECS-FACTS.md §1). They are declared, in this order of precedence:
+ * guess them (ECS-FACTS.md §1). This file holds the declared ones:
  *
- * 1. `imageDefaults[<container name>]` on the task definition;
- * 2. `imageDefaults[<image name as written>]` on the task definition (e.g. `nginx:1.27`);
- * 3. the context key `cdk-enforced-fargate:imageDefaults` (cdk.json or cdk.context.json), keyed by
- *    image name as written.
+ * - `imageDefaults[<container name>]` and `imageDefaults[<image name as written>]` on the task
+ *   definition (e.g. `nginx:1.27`);
+ * - the context key `cdk-enforced-fargate:imageDefaults` (cdk.json or cdk.context.json, written by
+ *   `cdk-enforced-fargate lookup`), keyed by image name as written.
+ *
+ * The order of all sources, an asset image's Dockerfile among them, is in
+ * container-image-defaults.ts.
  */
 
 /**
