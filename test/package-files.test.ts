@@ -4,7 +4,7 @@
  * Needs the jsii build (`npm test` runs it first).
  *
  * To ship more, add a file to EXTRA_FILES or a bundled dependency to BUNDLED below (the `bin`,
- * lib/lookup/cli.js, is part of the compiled library).
+ * lib/cli/main.js, is part of the compiled library).
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * `cdk-enforced-fargate`: the package's command line. Each command lives in a file of its own and
+ * is listed in COMMANDS; this file only dispatches.
+ */
+import { Command, defaultIo, Io } from './io';
+import { main as lookupMain } from '../lookup/cli';
+
+/** Every command, by name. A new command adds one line here and a file beside this one. */
+export const COMMANDS: { [name: string]: Command } = {
+  lookup: {
+    summary: "read images' ENTRYPOINT/CMD from their registries into cdk.context.json",
+    run: (args, io) => lookupMain(['lookup', ...args], io),
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map(n => n.length));
+  return [
+    'Usage: cdk-enforced-fargate COMMAND [options]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'cdk-enforced-fargate COMMAND --help' for a command's options.",
+    '  --help      this text',
+    '  --version   the package version',
+  ].join('\n');
+}
+
+/** The package's version, from its package.json. */
+export function version(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../../package.json') as { version: string }).version;
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage());
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.out(version());
+    return 0;
+  }
+  if (name === undefined) {
+    io.err(usage());
+    return 2;
+  }
+  const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command === undefined) {
+    io.err(`cdk-enforced-fargate: unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')} (see --help)`);
+    return 2;
+  }
+  return command.run(rest, io);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(code => { process.exitCode = code; }, e => {
+    process.stderr.write(`cdk-enforced-fargate: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exitCode = 1;
+  });
+}
