@@ -1,6 +1,11 @@
 import * as path from 'path';
 import { Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { EnforcerDelivery } from './delivery';
+import { CrowdStrikeFalconProps, crowdStrikeFalconEnforcerProps } from './presets/crowdstrike';
+import { DatadogCwsProps, datadogCwsEnforcerProps } from './presets/datadog';
+import { PrismaCloudDefenderProps, prismaCloudDefenderEnforcerProps } from './presets/prisma-cloud';
+import { SysdigWorkloadAgentProps, sysdigWorkloadAgentEnforcerProps } from './presets/sysdig';
 
 /**
  * How the enforcer runs, apart from its image. Shared by `EnforcerProps` and the vendor presets.
@@ -62,10 +67,11 @@ export interface EnforcerOptions {
   readonly capabilities?: ecs.Capability[];
 
   /**
-   * The condition on which protected containers wait for the enforcer sidecar.
-   * `HEALTHY` is not allowed: the sidecar has no health check.
+   * The condition on which protected containers wait for the enforcer sidecar (or, with the
+   * task-volume copy, for the init container: `COMPLETE` or `SUCCESS` only, so that the copy has
+   * finished). `HEALTHY` is not allowed: the sidecar has no health check.
    *
-   * @default ecs.ContainerDependencyCondition.START
+   * @default - START with `volumesFrom`, SUCCESS with the task-volume copy
    */
   readonly dependencyCondition?: ecs.ContainerDependencyCondition;
 
@@ -91,6 +97,46 @@ export interface EnforcerOptions {
    * @default [ecs.CpuArchitecture.X86_64]
    */
   readonly cpuArchitectures?: ecs.CpuArchitecture[];
+
+  /**
+   * How the enforcer's files reach the protected containers.
+   *
+   * @default EnforcerDelivery.volumesFrom()
+   */
+  readonly delivery?: EnforcerDelivery;
+
+  /**
+   * A directory the enforcer must be able to write to inside each protected container. Each
+   * protected container gets a private task volume mounted there read-write, so that the enforcer
+   * works when the container's root file system is read-only (`readonlyRootFilesystem`).
+   *
+   * @default - none: the enforcer writes nothing outside the container's own writable paths
+   */
+  readonly writableDirectory?: string;
+
+  /**
+   * The name of an environment variable set, on each protected container, to that container's name
+   * (some enforcers report it, e.g. Prisma Cloud's `TW_CONTAINER_NAME`).
+   *
+   * @default - none
+   */
+  readonly containerNameVariable?: string;
+
+  /**
+   * The name of an environment variable set, on each protected container, to that container's image
+   * (as written in the task definition; e.g. Prisma Cloud's `TW_IMAGE_NAME`).
+   *
+   * @default - none
+   */
+  readonly imageNameVariable?: string;
+
+  /**
+   * The name of an environment variable set, on each protected container, to the task definition's
+   * family (e.g. Prisma Cloud's `FARGATE_TASK`).
+   *
+   * @default - none
+   */
+  readonly taskFamilyVariable?: string;
 }
 
 /** Properties of an `Enforcer`. */
@@ -151,6 +197,43 @@ export class Enforcer {
     });
   }
 
+  /**
+   * Sysdig's serverless workload agent (Sysdig Secure for ECS on Fargate): a sidecar whose
+   * `/opt/draios` volume holds `/opt/draios/bin/instrument`, `SYSDIG_*` settings and SYS_PTRACE on
+   * every protected container; the access key is a secret. See docs/vendors.md for the sources.
+   */
+  public static sysdigWorkloadAgent(props: SysdigWorkloadAgentProps): Enforcer {
+    return new Enforcer(sysdigWorkloadAgentEnforcerProps(props));
+  }
+
+  /**
+   * Prisma Cloud's App-Embedded Defender for Fargate: a `TwistlockDefender` sidecar whose volume
+   * holds `/var/lib/twistlock/fargate/defender`, started as `defender fargate entrypoint <program>`,
+   * with SYS_PTRACE; the install bundle is a secret. See docs/vendors.md for the sources.
+   */
+  public static prismaCloudDefender(props: PrismaCloudDefenderProps): Enforcer {
+    return new Enforcer(prismaCloudDefenderEnforcerProps(props));
+  }
+
+  /**
+   * Datadog's CWS instrumentation (Workload Protection on Fargate): an init container copies
+   * `cws-instrumentation` into a task volume, protected containers start under
+   * `cws-instrumentation trace --` with SYS_PTRACE. See docs/vendors.md for the sources.
+   */
+  public static datadogCws(props: DatadogCwsProps): Enforcer {
+    return new Enforcer(datadogCwsEnforcerProps(props));
+  }
+
+  /**
+   * CrowdStrike's Falcon container sensor for ECS Fargate: an init container copies the sensor's
+   * root file system into a task volume at `/tmp/CrowdStrike`, protected containers start under its
+   * `entrypoint-ecs.sh` with SYS_PTRACE and a private writable `/tmp/CrowdStrike-private`; the
+   * `FALCONCTL_OPTS` (with the CID) is a secret. See docs/vendors.md for the sources.
+   */
+  public static crowdStrikeFalcon(props: CrowdStrikeFalconProps): Enforcer {
+    return new Enforcer(crowdStrikeFalconEnforcerProps(props));
+  }
+
   /** The enforcer image. */
   public readonly image: ecs.ContainerImage;
   /** Absolute path of the enforcer binary. */
@@ -181,6 +264,33 @@ export class Enforcer {
   public readonly logging?: ecs.LogDriver;
   /** The CPU architectures the enforcer ships binaries for. */
   public readonly cpuArchitectures: ecs.CpuArchitecture[];
+  /** How the enforcer's files reach the protected containers. */
+  public readonly delivery: EnforcerDelivery;
+  /**
+   * The directory of the enforcer's files inside protected containers: the `VOLUME`, the task
+   * volume's mount path, or the directory copied into a built-in image.
+   */
+  public readonly filesDirectory: string;
+  /**
+   * A directory each protected container gets a private writable volume at.
+   * @default - none
+   */
+  public readonly writableDirectory?: string;
+  /**
+   * The variable set to each protected container's name.
+   * @default - none
+   */
+  public readonly containerNameVariable?: string;
+  /**
+   * The variable set to each protected container's image.
+   * @default - none
+   */
+  public readonly imageNameVariable?: string;
+  /**
+   * The variable set to the task definition's family.
+   * @default - none
+   */
+  public readonly taskFamilyVariable?: string;
 
   constructor(props: EnforcerProps) {
     const binaryPath = props.binaryPath ?? '/aqua/microenforcer';
@@ -196,9 +306,39 @@ export class Enforcer {
     if (notAllowed.length > 0) {
       throw new Error(`Enforcer: 'capabilities' may only add SYS_PTRACE on Fargate, got ${JSON.stringify(notAllowed)}; remove them`);
     }
-    const dependencyCondition = props.dependencyCondition ?? ecs.ContainerDependencyCondition.START;
+    const delivery = props.delivery ?? EnforcerDelivery.volumesFrom();
+    const dependencyCondition = props.dependencyCondition ?? (delivery.isTaskVolumeCopy
+      ? ecs.ContainerDependencyCondition.SUCCESS : ecs.ContainerDependencyCondition.START);
     if (dependencyCondition === ecs.ContainerDependencyCondition.HEALTHY) {
       throw new Error("Enforcer: 'dependencyCondition' HEALTHY needs a health check, which the enforcer sidecar does not have; use START (the default), COMPLETE or SUCCESS");
+    }
+    if (delivery.isTaskVolumeCopy && dependencyCondition === ecs.ContainerDependencyCondition.START) {
+      throw new Error("Enforcer: 'dependencyCondition' START with the task-volume copy would start protected containers before the copy has finished; use SUCCESS (the default) or COMPLETE");
+    }
+    if (!delivery.isVolumesFrom && props.command !== undefined) {
+      throw new Error(`Enforcer: 'command' is the volumesFrom sidecar's own command, but the delivery is ${delivery.mode}; ` +
+        (delivery.isTaskVolumeCopy ? "give the init container's argv as the delivery's 'copyCommand'" : 'the built-in mode has no sidecar: remove it'));
+    }
+    const filesDirectory = delivery.filesDirectory(binaryPath);
+    const writableDirectory = props.writableDirectory;
+    if (writableDirectory !== undefined && !Token.isUnresolved(writableDirectory)) {
+      if (!path.posix.isAbsolute(writableDirectory) || path.posix.normalize(writableDirectory) === '/') {
+        throw new Error(`Enforcer: 'writableDirectory' must be an absolute directory other than '/', got ${JSON.stringify(writableDirectory)}`);
+      }
+      const a = path.posix.normalize(writableDirectory).replace(/\/$/, '') + '/';
+      const b = path.posix.normalize(filesDirectory).replace(/\/$/, '') + '/';
+      if (a.startsWith(b) || b.startsWith(a)) {
+        throw new Error(`Enforcer: 'writableDirectory' ${JSON.stringify(writableDirectory)} overlaps the enforcer's read-only files at ${JSON.stringify(filesDirectory)}; give a directory outside it`);
+      }
+    }
+    const variables = [props.containerNameVariable, props.imageNameVariable, props.taskFamilyVariable].filter((v): v is string => v !== undefined);
+    for (const v of variables) {
+      if (!ENV_NAME_PATTERN.test(v)) {
+        throw new Error(`Enforcer: variable name ${JSON.stringify(v)} (containerNameVariable/imageNameVariable/taskFamilyVariable) is not a valid variable name (letters, digits and underscores, not starting with a digit)`);
+      }
+      if (props.environment?.[v] !== undefined || props.secrets?.[v] !== undefined || variables.filter(x => x === v).length > 1) {
+        throw new Error(`Enforcer: '${v}' is set per container by containerNameVariable/imageNameVariable/taskFamilyVariable and also elsewhere; keep one`);
+      }
     }
     for (const name of [...Object.keys(props.environment ?? {}), ...Object.keys(props.secrets ?? {})]) {
       if (!ENV_NAME_PATTERN.test(name)) {
@@ -228,6 +368,12 @@ export class Enforcer {
     this.command = props.command ? [...props.command] : undefined;
     this.logging = props.logging;
     this.cpuArchitectures = [...(props.cpuArchitectures ?? [ecs.CpuArchitecture.X86_64])];
+    this.delivery = delivery;
+    this.filesDirectory = filesDirectory;
+    this.writableDirectory = writableDirectory;
+    this.containerNameVariable = props.containerNameVariable;
+    this.imageNameVariable = props.imageNameVariable;
+    this.taskFamilyVariable = props.taskFamilyVariable;
   }
 
   /**
