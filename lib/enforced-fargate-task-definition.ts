@@ -1,6 +1,7 @@
 import { Annotations, AspectPriority, Aspects, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
+import { builtInImageAsset, deliveryLabels, LABEL_BINARY, LABEL_DELIVERY, writableVolumeName } from './delivery-resources';
 import { Enforcer } from './enforcer';
 import { Argv, ImageArgv, wrapEntryCommand } from './entry-command';
 import { findContainerImageDefaults } from './container-image-defaults';
@@ -55,8 +56,13 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
   /** The enforcer this task runs under. */
   public readonly enforcer: Enforcer;
 
-  /** The enforcer sidecar container. */
-  public readonly enforcerContainer: ecs.ContainerDefinition;
+  /**
+   * The enforcer sidecar container (with the task-volume copy: the init container that copies the
+   * enforcer files).
+   *
+   * @default - none with the built-in delivery, which has no sidecar
+   */
+  public readonly enforcerContainer?: ecs.ContainerDefinition;
 
   private readonly excludedContainers: string[];
   private readonly imageDefaults: { [name: string]: ImageDefaults };
@@ -66,6 +72,7 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
   private readonly protectedNames: string[] = [];
   private readonly problems: string[] = [];
   private warnedNothingProtected = false;
+  private architecture: ecs.CpuArchitecture = ecs.CpuArchitecture.X86_64;
 
   constructor(scope: Construct, id: string, props: EnforcedFargateTaskDefinitionProps) {
     const prefix = `EnforcedFargateTaskDefinition '${id}'`;
@@ -74,7 +81,9 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     }
     const os = props.runtimePlatform?.operatingSystemFamily;
     if (os && os.isWindows()) {
-      throw new Error(`${prefix}: runtimePlatform.operatingSystemFamily is ${os._operatingSystemFamily}, but Windows Fargate ignores image VOLUMEs, so the enforcer volume cannot reach the containers; use a Linux task`);
+      throw new Error(`${prefix}: runtimePlatform.operatingSystemFamily is ${os._operatingSystemFamily}, but ` +
+        (props.enforcer.delivery.isVolumesFrom ? 'Windows Fargate ignores image VOLUMEs, so the enforcer volume cannot reach the containers' : `the ${props.enforcer.delivery.mode} delivery runs a Linux enforcer binary inside each container`) +
+        '; use a Linux task');
     }
     const architecture = props.runtimePlatform?.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
     if (!props.enforcer.supportsArchitecture(architecture)) {
@@ -97,15 +106,36 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     // The platform `lookup` reads registry images for (the task's CPU architecture).
     this.lookupPlatform = architecture._cpuArchitecture === ecs.CpuArchitecture.ARM64._cpuArchitecture ? 'linux/arm64' : 'linux/amd64';
 
-    this.enforcerContainer = this.addContainer('EnforcerSidecar', {
-      containerName: this.enforcer.containerName,
-      image: this.enforcer.image,
-      essential: false,
-      readonlyRootFilesystem: true,
-      cpu: 0,
-      command: this.enforcer.command,
-      logging: this.enforcer.logging ?? ecs.LogDrivers.awsLogs({ streamPrefix: this.enforcer.containerName }),
-    });
+    this.architecture = architecture;
+    const delivery = this.enforcer.delivery;
+    if (delivery.isTaskVolumeCopy) {
+      // The init container copies the enforcer files into a task volume (a bind mount with no
+      // host path) and exits; protected containers mount it read-only once the copy has finished.
+      this.addVolume({ name: delivery.volumeName! });
+      this.enforcerContainer = this.addContainer('EnforcerSidecar', {
+        containerName: this.enforcer.containerName,
+        image: this.enforcer.image,
+        essential: false,
+        readonlyRootFilesystem: true,
+        cpu: 0,
+        entryPoint: delivery.copyCommand,
+        user: delivery.copyUser,
+        dockerLabels: deliveryLabels(this.enforcer),
+        logging: this.enforcer.logging ?? ecs.LogDrivers.awsLogs({ streamPrefix: this.enforcer.containerName }),
+      });
+      this.enforcerContainer.addMountPoints({ sourceVolume: delivery.volumeName!, containerPath: this.enforcer.filesDirectory, readOnly: false });
+    } else if (delivery.isVolumesFrom) {
+      this.enforcerContainer = this.addContainer('EnforcerSidecar', {
+        containerName: this.enforcer.containerName,
+        image: this.enforcer.image,
+        essential: false,
+        readonlyRootFilesystem: true,
+        cpu: 0,
+        command: this.enforcer.command,
+        dockerLabels: deliveryLabels(this.enforcer),
+        logging: this.enforcer.logging ?? ecs.LogDrivers.awsLogs({ streamPrefix: this.enforcer.containerName }),
+      });
+    }
 
     // The enforcement runs at synthesis as an Aspect, before aws-cdk-lib first renders the task.
     // It is attached to a leaf construct of its own, so that aws-cdk-lib invokes it once rather
@@ -124,7 +154,7 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
       this.handled.add(container);
       if (container === this.enforcerContainer) return;
       const name = container.containerName;
-      if (name === this.enforcer.containerName) return; // reported by validation
+      if (this.enforcerContainer && name === this.enforcer.containerName) return; // reported by validation
       if (this.excludedContainers.includes(name)) return;
       this.protect(container, index);
     });
@@ -170,7 +200,8 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     let image: ImageArgv = {};
     let source = '';
     let lookupReference: string | undefined;
-    if (definition.entryPoint === undefined) {
+    // The built-in delivery writes the derived image's own ENTRYPOINT/CMD, so it needs them always.
+    if (definition.entryPoint === undefined || this.enforcer.delivery.isBuiltIn) {
       // Every source, in order: declared by container name, by image name, the asset's
       // Dockerfile (and its base image), the context (see container-image-defaults.ts).
       const found = findContainerImageDefaults(container, this.imageDefaults, this.contextImageDefaults());
@@ -200,27 +231,29 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
       cfn.addPropertyOverride(`${path}.Command`, result.definition.command);
     }
 
-    // 2. The volume and the dependency.
-    const readOnly = this.enforcer.readOnly;
-    const existingVolume = container.volumesFrom.find(v => v.sourceContainer === this.enforcer.containerName);
-    if (existingVolume && !!existingVolume.readOnly !== readOnly) {
-      return fail(`already mounts volumes from '${this.enforcer.containerName}' with readOnly ${!!existingVolume.readOnly}, but the enforcer is configured with readOnly ${readOnly}; remove the volumesFrom entry and let the enforcement add it`);
-    }
-    if (!existingVolume) container.addVolumesFrom({ sourceContainer: this.enforcer.containerName, readOnly });
-    const existingDependency = container.containerDependencies.find(d => d.container.containerName === this.enforcer.containerName);
-    const existingCondition = existingDependency?.condition ?? ecs.ContainerDependencyCondition.HEALTHY;
-    if (existingDependency && existingCondition !== this.enforcer.dependencyCondition) {
-      return fail(`already depends on '${this.enforcer.containerName}' with condition ${existingCondition}, but the enforcer is configured with ${this.enforcer.dependencyCondition}; remove that dependency and let the enforcement add it`);
-    }
-    if (!existingDependency) {
-      container.addContainerDependencies({ container: this.enforcerContainer, condition: this.enforcer.dependencyCondition });
+    // 2. How the enforcer files get there, and the wait for them.
+    const delivered = this.enforcer.delivery.isBuiltIn
+      ? this.deliverBuiltIn(container, path, image, source, lookupReference, result.definition)
+      : this.deliverFromSidecar(container, this.enforcerContainer!);
+    if (delivered !== undefined) return fail(delivered);
+    if (this.enforcer.writableDirectory !== undefined) {
+      const writable = this.enforcer.writableDirectory;
+      const clash = container.mountPoints.find(m => m.containerPath === writable);
+      if (clash) return fail(`already mounts '${clash.sourceVolume}' at ${writable}, where the enforcer needs its private writable volume; mount it elsewhere`);
+      const volumeName = writableVolumeName(name);
+      this.addVolume({ name: volumeName });
+      container.addMountPoints({ sourceVolume: volumeName, containerPath: writable, readOnly: false });
     }
 
     // 3. Environment and secrets: merged; a clash with a different value is an error.
     const env = new Map(((rendered.environment ?? []) as ecs.CfnTaskDefinition.KeyValuePairProperty[]).map(kv => [kv.name!, kv.value]));
     const secrets = new Map(((rendered.secrets ?? []) as ecs.CfnTaskDefinition.SecretProperty[]).map(s => [s.name, s.valueFrom]));
     const same = (a: unknown, b: unknown) => resolve(a) === resolve(b);
-    for (const [key, value] of Object.entries(this.enforcer.environment)) {
+    const enforcerEnvironment: { [name: string]: string } = { ...this.enforcer.environment };
+    if (this.enforcer.containerNameVariable) enforcerEnvironment[this.enforcer.containerNameVariable] = name;
+    if (this.enforcer.imageNameVariable) enforcerEnvironment[this.enforcer.imageNameVariable] = container.imageName;
+    if (this.enforcer.taskFamilyVariable) enforcerEnvironment[this.enforcer.taskFamilyVariable] = this.family;
+    for (const [key, value] of Object.entries(enforcerEnvironment)) {
       if (secrets.has(key)) return fail(`sets '${key}' as a secret, but the enforcer sets it as a plain variable; remove it from the container`);
       if (env.has(key) && !same(env.get(key), value)) {
         return fail(`sets environment '${key}' to ${resolve(env.get(key))}, but the enforcer needs ${JSON.stringify(value)}; remove it from the container or give the same value`);
@@ -232,7 +265,7 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
         return fail(`sets secret '${key}' from a different source than the enforcer's; remove it from the container or use the same secret`);
       }
     }
-    for (const [key, value] of Object.entries(this.enforcer.environment)) {
+    for (const [key, value] of Object.entries(enforcerEnvironment)) {
       if (!env.has(key)) container.addEnvironment(key, value);
     }
     for (const [key, secret] of Object.entries(this.enforcer.secrets)) {
@@ -256,6 +289,86 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
       }));
     }
     this.protectedNames.push(name);
+  }
+
+  /**
+   * volumesFrom: a read-only `volumesFrom` of the sidecar. Task-volume copy: a read-only mount of
+   * the task volume. Both: a dependency on the sidecar (or init container) with the enforcer's
+   * condition. Returns a problem, or undefined.
+   */
+  private deliverFromSidecar(container: ecs.ContainerDefinition, sidecar: ecs.ContainerDefinition): string | undefined {
+    const sidecarName = this.enforcer.containerName;
+    const readOnly = this.enforcer.readOnly;
+    const delivery = this.enforcer.delivery;
+    if (delivery.isVolumesFrom) {
+      const existingVolume = container.volumesFrom.find(v => v.sourceContainer === sidecarName);
+      if (existingVolume && !!existingVolume.readOnly !== readOnly) {
+        return `already mounts volumes from '${sidecarName}' with readOnly ${!!existingVolume.readOnly}, but the enforcer is configured with readOnly ${readOnly}; remove the volumesFrom entry and let the enforcement add it`;
+      }
+      if (!existingVolume) container.addVolumesFrom({ sourceContainer: sidecarName, readOnly });
+    } else {
+      const mountPath = this.enforcer.filesDirectory;
+      const existing = container.mountPoints.find(m => m.containerPath === mountPath);
+      if (existing && (existing.sourceVolume !== delivery.volumeName || !!existing.readOnly !== readOnly)) {
+        return `already mounts '${existing.sourceVolume}' (readOnly ${!!existing.readOnly}) at ${mountPath}, where the enforcer's task volume '${delivery.volumeName}' is mounted (readOnly ${readOnly}); remove that mount point and let the enforcement add it`;
+      }
+      if (!existing) container.addMountPoints({ sourceVolume: delivery.volumeName!, containerPath: mountPath, readOnly });
+    }
+    const existingDependency = container.containerDependencies.find(d => d.container.containerName === sidecarName);
+    const existingCondition = existingDependency?.condition ?? ecs.ContainerDependencyCondition.HEALTHY;
+    if (existingDependency && existingCondition !== this.enforcer.dependencyCondition) {
+      return `already depends on '${sidecarName}' with condition ${existingCondition}, but the enforcer is configured with ${this.enforcer.dependencyCondition}; remove that dependency and let the enforcement add it`;
+    }
+    if (!existingDependency) {
+      container.addContainerDependencies({ container: sidecar, condition: this.enforcer.dependencyCondition });
+    }
+    return undefined;
+  }
+
+  /**
+   * Built in: the container's image becomes a Docker image asset derived from it, with the enforcer
+   * files copied in and ENTRYPOINT/CMD rewritten, so that the image alone starts the original argv
+   * under the enforcer. The task keeps its explicit, wrapped EntryPoint and carries the built-in
+   * labels. Returns a problem, or undefined.
+   */
+  private deliverBuiltIn(container: ecs.ContainerDefinition, path: string, image: ImageArgv, source: string,
+    lookupReference: string | undefined, wrapped: Argv): string | undefined {
+    const imageName = container.imageName;
+    if (Token.isUnresolved(imageName)) {
+      return `uses an image whose name is a token (${imageName}, e.g. an asset image), but the built-in delivery derives a new image FROM the application image by name; use a registry image (ecs.ContainerImage.fromRegistry), or another delivery`;
+    }
+    if (image.entryPoint === undefined || image.command === undefined) {
+      const what = [image.entryPoint === undefined ? 'ENTRYPOINT' : '', image.command === undefined ? 'CMD' : ''].filter(Boolean).join(' and ');
+      const key = lookupReference ?? imageName;
+      return `the built-in delivery writes the derived image's ENTRYPOINT and CMD, so image '${imageName}''s own ${what} must be known` +
+        (source ? ` (${source} leaves ${what} unknown)` : '') +
+        `; run \`${lookupCommand(this.lookupPlatform, key)}\` (it writes cdk.context.json) or declare them with imageDefaults: { '${key}': { entryPoint: [...], command: [...] } } ([] when the image has none)`;
+    }
+    const enforcerImage = this.enforcer.image.bind(this, container).imageName;
+    if (Token.isUnresolved(enforcerImage)) {
+      return `the built-in delivery copies the enforcer files FROM the enforcer image by name, but its name is a token (${enforcerImage}); give the enforcer image with ecs.ContainerImage.fromRegistry`;
+    }
+    const standalone = wrapEntryCommand({}, this.enforcer.entryPointPrefix, image);
+    if (standalone.kind !== 'wrapped') {
+      return `image '${imageName}' declares no ENTRYPOINT and no CMD, so the derived image would start nothing; correct the declaration`;
+    }
+    const asset = builtInImageAsset(this, container.containerName, {
+      applicationImage: imageName,
+      enforcerImage,
+      filesDirectory: this.enforcer.filesDirectory,
+      binaryPath: this.enforcer.binaryPath,
+      entryPoint: standalone.definition.entryPoint ?? [],
+      command: standalone.definition.command ?? [],
+      architecture: this.architecture,
+    });
+    asset.repository.grantPull(this.obtainExecutionRole());
+    const cfn = this.node.defaultChild as ecs.CfnTaskDefinition;
+    cfn.addPropertyOverride(`${path}.Image`, asset.imageUri);
+    if (wrapped.entryPoint === undefined) return 'internal: the built-in delivery needs an explicit EntryPoint';
+    cfn.addPropertyOverride(`${path}.EntryPoint`, wrapped.entryPoint);
+    container.addDockerLabel(LABEL_DELIVERY, 'built-in');
+    container.addDockerLabel(LABEL_BINARY, this.enforcer.binaryPath);
+    return undefined;
   }
 
   private contextImageDefaults(): { [image: string]: unknown } | undefined {
@@ -305,7 +418,7 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
       errors.push(`container '${c.containerName}' was added to the task after the enforcement ran (during synthesis), so it cannot be protected; add it before synthesis, not from an Aspect or validation that runs after the task definition's enforcement`);
     }
     const names = this.containers.map(c => c.containerName);
-    const clashes = this.containers.filter(c => c !== this.enforcerContainer && c.containerName === this.enforcer.containerName);
+    const clashes = this.enforcerContainer ? this.containers.filter(c => c !== this.enforcerContainer && c.containerName === this.enforcer.containerName) : [];
     for (const c of clashes) {
       errors.push(`container '${c.containerName}' (construct ${c.node.path}) has the enforcer sidecar's name; rename it, or give the enforcer another 'containerName'`);
     }
@@ -313,6 +426,11 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     if (count > MAX_CONTAINERS) {
       errors.push(`the task has ${count} containers (${names.join(', ')}), ` +
         `but ECS allows ${MAX_CONTAINERS} per task definition and the enforcer sidecar counts (and so does a FireLens log router); move containers to another task`);
+    }
+    const volumes = (Stack.of(this).resolve((this.node.defaultChild as ecs.CfnTaskDefinition).volumes) ?? []) as { name?: string }[];
+    const volumeNames = volumes.map(v => v.name);
+    for (const name of new Set(volumeNames.filter((n, i) => n !== undefined && volumeNames.indexOf(n) !== i))) {
+      errors.push(`the task has more than one volume named '${name}'; the enforcer's delivery adds '${name}' (see its volumeName or writableDirectory), so rename the task's own volume`);
     }
     for (const excluded of this.excludedContainers) {
       if (!names.includes(excluded)) {

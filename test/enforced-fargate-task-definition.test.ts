@@ -68,6 +68,11 @@ describe('enforced fargate task definition', () => {
         Essential: false,
         ReadonlyRootFilesystem: true,
         Cpu: 0,
+        DockerLabels: {
+          'cdk-enforced-fargate.role': 'enforcer',
+          'cdk-enforced-fargate.binary': '/aqua/microenforcer',
+          'cdk-enforced-fargate.delivery': 'volumes-from',
+        },
         LogConfiguration: {
           LogDriver: 'awslogs',
           Options: {
@@ -77,8 +82,8 @@ describe('enforced fargate task definition', () => {
           },
         },
       });
-      expect(task.enforcerContainer.containerName).toBe('enforcer');
-      expect(task.enforcerContainer.essential).toBe(false);
+      expect(task.enforcerContainer!.containerName).toBe('enforcer');
+      expect(task.enforcerContainer!.essential).toBe(false);
       // The task size is the user's: the sidecar reserves nothing.
       Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '512', Memory: '1024' });
     });
@@ -202,7 +207,7 @@ describe('enforced fargate task definition', () => {
       const { stack, task } = fixture();
       const app = task.addContainer('app', { image: ecs.ContainerImage.fromRegistry('app:1'), entryPoint: ['/app'] });
       app.addVolumesFrom({ sourceContainer: 'enforcer', readOnly: true });
-      app.addContainerDependencies({ container: task.enforcerContainer, condition: ecs.ContainerDependencyCondition.START });
+      app.addContainerDependencies({ container: task.enforcerContainer!, condition: ecs.ContainerDependencyCondition.START });
       const rendered = containers(stack).app;
       expect(rendered.VolumesFrom).toHaveLength(1);
       expect(rendered.DependsOn).toHaveLength(1);
@@ -537,7 +542,7 @@ describe('enforced fargate task definition errors', () => {
     test('a dependency on the enforcer with another condition', () => {
       const { stack, task } = fixture();
       task.addContainer('app', { image: ecs.ContainerImage.fromRegistry('app:1'), entryPoint: ['/app'] })
-        .addContainerDependencies({ container: task.enforcerContainer, condition: ecs.ContainerDependencyCondition.SUCCESS });
+        .addContainerDependencies({ container: task.enforcerContainer!, condition: ecs.ContainerDependencyCondition.SUCCESS });
       expect(errorsOf(stack)).toMatch(/container 'app': already depends on 'enforcer' with condition SUCCESS, but the enforcer is configured with START/);
     });
 
