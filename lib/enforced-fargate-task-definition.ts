@@ -233,7 +233,7 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
 
     // 2. How the enforcer files get there, and the wait for them.
     const delivered = this.enforcer.delivery.isBuiltIn
-      ? this.deliverBuiltIn(container, path, image, source, lookupReference, result.definition)
+      ? this.deliverBuiltIn(container, path, image, lookupReference, result.definition)
       : this.deliverFromSidecar(container, this.enforcerContainer!);
     if (delivered !== undefined) return fail(delivered);
     if (this.enforcer.writableDirectory !== undefined) {
@@ -331,7 +331,7 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
    * under the enforcer. The task keeps its explicit, wrapped EntryPoint and carries the built-in
    * labels. Returns a problem, or undefined.
    */
-  private deliverBuiltIn(container: ecs.ContainerDefinition, path: string, image: ImageArgv, source: string,
+  private deliverBuiltIn(container: ecs.ContainerDefinition, path: string, image: ImageArgv,
     lookupReference: string | undefined, wrapped: Argv): string | undefined {
     const imageName = container.imageName;
     if (Token.isUnresolved(imageName)) {
@@ -340,8 +340,7 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     if (image.entryPoint === undefined || image.command === undefined) {
       const what = [image.entryPoint === undefined ? 'ENTRYPOINT' : '', image.command === undefined ? 'CMD' : ''].filter(Boolean).join(' and ');
       const key = lookupReference ?? imageName;
-      return `the built-in delivery writes the derived image's ENTRYPOINT and CMD, so image '${imageName}''s own ${what} must be known` +
-        (source ? ` (${source} leaves ${what} unknown)` : '') +
+      return `the built-in delivery writes the derived image's ENTRYPOINT and CMD, so the ${what} of image '${imageName}' must be known` +
         `; run \`${lookupCommand(this.lookupPlatform, key)}\` (it writes cdk.context.json) or declare them with imageDefaults: { '${key}': { entryPoint: [...], command: [...] } } ([] when the image has none)`;
     }
     const enforcerImage = this.enforcer.image.bind(this, container).imageName;
