@@ -1,7 +1,6 @@
 /**
- * What the delivery modes add to a task besides the rewrite: the template markers (Docker labels),
- * the names of the task volumes, and the built-in mode's derived image (its Dockerfile, generated
- * here and shipped in the Docker image asset, where the user can read it).
+ * The built-in delivery's derived image: its Dockerfile, generated here and shipped in the Docker
+ * image asset (cdk.out/asset.<hash>/Dockerfile), where the user can read it.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -9,34 +8,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
-import { Enforcer } from './enforcer';
-
-/** Label keys of the template markers (the coverage rule reads them). */
-export const LABEL_ROLE = 'cdk-enforced-fargate.role';
-export const LABEL_BINARY = 'cdk-enforced-fargate.binary';
-export const LABEL_DELIVERY = 'cdk-enforced-fargate.delivery';
-export const LABEL_VOLUME = 'cdk-enforced-fargate.volume';
-
-/** The labels of the enforcer sidecar (volumesFrom) or init container (task-volume copy). */
-export function deliveryLabels(enforcer: Enforcer): { [key: string]: string } {
-  const labels: { [key: string]: string } = {
-    [LABEL_ROLE]: 'enforcer',
-    [LABEL_BINARY]: enforcer.binaryPath,
-    [LABEL_DELIVERY]: enforcer.delivery.mode,
-  };
-  if (enforcer.delivery.isTaskVolumeCopy) labels[LABEL_VOLUME] = enforcer.delivery.volumeName!;
-  return labels;
-}
-
-/** The private writable volume of one protected container (ECS volume names: up to 255 of [A-Za-z0-9_-]). */
-export function writableVolumeName(containerName: string): string {
-  const name = `enforcer-writable-${containerName}`;
-  if (name.length <= 255) return name;
-  const hash = createHash('sha256').update(containerName).digest('hex').slice(0, 12);
-  return `${name.slice(0, 255 - 13)}-${hash}`;
-}
+import { LABEL_BINARY, LABEL_DELIVERY } from './enforcement/model';
 
 /** What the derived image is made of. */
 export interface BuiltInImageSpec {
@@ -86,7 +59,7 @@ function checkReference(reference: string, what: string): void {
  * Docker image asset built from it for the task's CPU architecture.
  */
 export function builtInImageAsset(scope: Construct, containerName: string,
-  spec: BuiltInImageSpec & { readonly architecture: ecs.CpuArchitecture }): DockerImageAsset {
+  spec: BuiltInImageSpec & { readonly arm64: boolean }): DockerImageAsset {
   checkReference(spec.applicationImage, 'application');
   checkReference(spec.enforcerImage, 'enforcer');
   const dockerfile = builtInDockerfile(spec);
@@ -102,9 +75,8 @@ export function builtInImageAsset(scope: Construct, containerName: string,
       fs.rmSync(staging, { recursive: true, force: true });
     }
   }
-  const arm = spec.architecture._cpuArchitecture === ecs.CpuArchitecture.ARM64._cpuArchitecture;
   return new DockerImageAsset(scope, `BuiltIn-${containerName}`, {
     directory,
-    platform: arm ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
+    platform: spec.arm64 ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
   });
 }
