@@ -14,6 +14,10 @@
  *   started container's VOLUME is filled, a created one's is not); COMPLETE = it exited;
  *   SUCCESS = it exited 0 (otherwise the dependent container is not started). HEALTHY is refused.
  * - `VolumesFrom`: `--volumes-from <source>:ro` when `ReadOnly` is true, else `:rw`.
+ * - `MountPoints` of task volumes (`{ Name }` with no host path, shared by the task's containers):
+ *   a podman named volume per task volume, `-v <prefix>-<volume>:<path>:ro|rw,nocopy`. `nocopy`
+ *   keeps podman from copying the image's files at that path into an empty volume: what a
+ *   container finds in the volume is only what another container of the task wrote there.
  * - `EntryPoint`: `--entrypoint '<JSON list>'` (each element one argv element; as in Docker this
  *   also drops the image CMD). `Command`: the arguments after the image, one per element, no shell.
  * - `Environment`: `-e NAME=VALUE`; `Secrets`: `-e NAME=<fake value>` from `secretValues` (ECS
@@ -42,7 +46,7 @@ const IGNORED = new Set([
 /** Container definition keys the translation handles. */
 const HANDLED = new Set([
   'EntryPoint', 'Command', 'Environment', 'Secrets', 'VolumesFrom', 'DependsOn',
-  'LinuxParameters', 'ReadonlyRootFilesystem', 'User', 'WorkingDirectory', 'DockerLabels',
+  'LinuxParameters', 'ReadonlyRootFilesystem', 'User', 'WorkingDirectory', 'DockerLabels', 'MountPoints',
 ]);
 
 /** A container definition in CloudFormation casing (one element of `ContainerDefinitions`). */
@@ -55,6 +59,8 @@ export interface PlanOptions {
   readonly secretValues?: { [name: string]: string };
   /** Local image to run instead of the template's `Image`, keyed by the template's value. */
   readonly images?: { [templateImage: string]: string };
+  /** The names of the task's volumes (`Volumes[].Name`); a mount point of another is an error. */
+  readonly volumes?: string[];
 }
 
 export interface PlannedContainer {
@@ -127,6 +133,14 @@ export function planTask(containers: CfnContainer[], options: PlanOptions): Plan
       // The agent's implicit dependency on a volume source: it must have been created and started
       // for its VOLUME to be filled (podman fills it on start, like Docker).
       if (!waitFor.some(w => w.name === v.SourceContainer)) waitFor.push({ name: v.SourceContainer, condition: 'START' });
+    }
+    for (const m of c.MountPoints ?? []) {
+      const volume = plainString(m.SourceVolume, `${where} MountPoints SourceVolume`);
+      if (options.volumes !== undefined && !options.volumes.includes(volume)) {
+        throw new Error(`${where}: mount point of '${volume}', which is not a volume of the task (${options.volumes.join(', ')})`);
+      }
+      const target = plainString(m.ContainerPath, `${where} MountPoints ContainerPath`);
+      args.push('-v', `${podmanName(`volume-${volume}`)}:${target}:${m.ReadOnly === true ? 'ro' : 'rw'},nocopy`);
     }
     for (const kv of c.Environment ?? []) {
       args.push('-e', `${plainString(kv.Name, `${where} Environment`)}=${plainString(kv.Value, `${where} Environment ${kv.Name}`)}`);
