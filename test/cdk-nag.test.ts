@@ -13,7 +13,7 @@ import { IConstruct } from 'constructs';
 import { AquaNginxStack } from '../examples/aqua-nginx';
 import { LoadBalancedServiceStack } from '../examples/load-balanced-service';
 import { MultiContainerStack } from '../examples/multi-container';
-import { EnforcedFargateTaskDefinition, Enforcer } from '../lib';
+import { EnforcedFargateTaskDefinition, Enforcer, EnforcerDelivery } from '../lib';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cdkJson = require('../cdk.json');
 
@@ -36,6 +36,11 @@ function acknowledgements(root: IConstruct): { path: string; id: string; reason:
 }
 
 const ECS2_REASON = 'The enforcer runs inside each protected container and reads its non-secret settings from the environment; its token is an ECS secret';
+/** The documented findings of delivery modes and presets, with the reason each is acknowledged (docs/vendors.md). */
+const REASONS: { [id: string]: string } = {
+  'AwsSolutions-ECS2': ECS2_REASON,
+  'AwsSolutions-IAM5[Resource::*]': 'Pulling the built-in derived image from ECR needs ecr:GetAuthorizationToken, which has no resource-level permissions; the pull itself is scoped to the asset repository',
+};
 
 describe('cdk-nag AwsSolutionsChecks', () => {
   test('the examples have no unacknowledged finding, and every acknowledgement says why', () => {
@@ -88,13 +93,18 @@ describe('cdk-nag AwsSolutionsChecks', () => {
       },
     };
 
-    const build = (shape: (stack: Stack, task: ecs.FargateTaskDefinition) => void, enforcer?: (stack: Stack) => Enforcer, acknowledge?: boolean) => {
+    const build = (shape: (stack: Stack, task: ecs.FargateTaskDefinition) => void, enforcer?: (stack: Stack) => Enforcer, acknowledge?: boolean | string[]) => {
       const app = new App();
       const stack = new Stack(app, 'S');
       const task = enforcer
-        ? new EnforcedFargateTaskDefinition(stack, 'Task', { enforcer: enforcer(stack) })
+        ? new EnforcedFargateTaskDefinition(stack, 'Task', {
+          enforcer: enforcer(stack),
+          // The built-in delivery needs every image's defaults (it writes the derived image's).
+          imageDefaults: Object.fromEntries(['nginx:1.27', 'registry.example.com/app:1', 'registry.example.com/worker:1'].map(i => [i, { entryPoint: ['/entrypoint.sh'], command: [] }])),
+        })
         : new ecs.FargateTaskDefinition(stack, 'Task');
-      if (acknowledge) Validations.of(task).acknowledge({ id: 'AwsSolutions-ECS2', reason: ECS2_REASON });
+      if (acknowledge === true) Validations.of(task).acknowledge({ id: 'AwsSolutions-ECS2', reason: ECS2_REASON });
+      if (Array.isArray(acknowledge)) Validations.of(task).acknowledge(...acknowledge.map(id => ({ id, reason: REASONS[id] })));
       shape(stack, task);
       return findings(app);
     };
@@ -114,6 +124,35 @@ describe('cdk-nag AwsSolutionsChecks', () => {
       // finding more, on the task definition, and none once acknowledged with that reason.
       expect(build(shapes[name], aqua)).toEqual([...plain, 'AwsSolutions-ECS2 @ S/Task/Resource'].sort());
       expect(build(shapes[name], aqua, true)).toEqual(plain);
+    });
+
+    const secret = (stack: Stack) => ecs.Secret.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(stack, 'VendorToken', 'vendor-token'));
+    /** Every delivery mode and vendor preset, and the findings it adds (documented in docs/vendors.md). */
+    const ECS2 = 'AwsSolutions-ECS2';
+    const IAM5 = 'AwsSolutions-IAM5[Resource::*]';
+    const enforcers: { [name: string]: [(stack: Stack) => Enforcer, string[]] } = {
+      'task-volume copy': [() => new Enforcer({
+        image: ecs.ContainerImage.fromRegistry('registry.example.com/enforcer:1'),
+        delivery: EnforcerDelivery.taskVolumeCopy({ copyCommand: ['/install', '/aqua'] }),
+      }), []],
+      'built in': [() => new Enforcer({ image: ecs.ContainerImage.fromRegistry('registry.example.com/enforcer:1'), delivery: EnforcerDelivery.builtIn() }), [IAM5]],
+      'Sysdig': [stack => Enforcer.sysdigWorkloadAgent({
+        image: ecs.ContainerImage.fromRegistry('quay.io/sysdig/workload-agent:5.3.0'), accessKey: secret(stack), collectorHost: 'collector.example.com',
+      }), [ECS2]],
+      'Prisma Cloud': [stack => Enforcer.prismaCloudDefender({
+        image: ecs.ContainerImage.fromRegistry('registry.example.com/twistlock/defender:34'), consoleAddress: 'wss://console.example.com:443', installBundle: secret(stack),
+      }), [ECS2]],
+      'Datadog CWS': [() => Enforcer.datadogCws({ image: ecs.ContainerImage.fromRegistry('public.ecr.aws/datadog/cws-instrumentation:7.62.0') }), []],
+      'CrowdStrike': [stack => Enforcer.crowdStrikeFalcon({
+        image: ecs.ContainerImage.fromRegistry('registry.example.com/falcon-container:7.20.0'), falconctlOpts: secret(stack),
+      }), []],
+    };
+    test.each(Object.keys(enforcers).flatMap(e => Object.keys(shapes).map(s => [e, s])))('%s, %s: no finding but the documented one', (enforcerName, shapeName) => {
+      const [enforcer, added] = enforcers[enforcerName];
+      const plain = build(shapes[shapeName]);
+      const where = { [ECS2]: 'S/Task/Resource', [IAM5]: 'S/Task/ExecutionRole/DefaultPolicy/Resource' };
+      expect(build(shapes[shapeName], enforcer)).toEqual([...plain, ...added.map(id => `${id} @ ${where[id]}`)].sort());
+      expect(build(shapes[shapeName], enforcer, added)).toEqual(plain);
     });
   });
 });
