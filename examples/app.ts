@@ -5,6 +5,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AquaNginxStack } from './aqua-nginx';
+import { CrowdStrikeReadOnlyStack } from './crowdstrike-read-only';
 import { LoadBalancedServiceStack } from './load-balanced-service';
 import { MultiContainerStack } from './multi-container';
 
@@ -14,4 +15,5 @@ Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 new AquaNginxStack(app, 'AquaNginx');
 new MultiContainerStack(app, 'MultiContainer');
 new LoadBalancedServiceStack(app, 'LoadBalancedService');
+new CrowdStrikeReadOnlyStack(app, 'CrowdStrikeReadOnly');
 app.synth();

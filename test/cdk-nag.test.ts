@@ -11,6 +11,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { AquaNginxStack } from '../examples/aqua-nginx';
+import { CrowdStrikeReadOnlyStack } from '../examples/crowdstrike-read-only';
 import { LoadBalancedServiceStack } from '../examples/load-balanced-service';
 import { MultiContainerStack } from '../examples/multi-container';
 import { EnforcedFargateTaskDefinition, Enforcer, EnforcerDelivery } from '../lib';
@@ -48,6 +49,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     new AquaNginxStack(app, 'AquaNginx');
     new MultiContainerStack(app, 'MultiContainer');
     new LoadBalancedServiceStack(app, 'LoadBalancedService');
+    new CrowdStrikeReadOnlyStack(app, 'CrowdStrikeReadOnly');
     expect(findings(app)).toEqual([]);
 
     const acks = acknowledgements(app);
@@ -58,6 +60,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
       'AwsSolutions-ECS2 @ MultiContainer/Orders',
       'AwsSolutions-ELB2 @ LoadBalancedService/Service/LB',
       'AwsSolutions-SMG4 @ AquaNginx/AquaToken',
+      'AwsSolutions-SMG4 @ CrowdStrikeReadOnly/FalconctlOpts',
       'AwsSolutions-SMG4 @ LoadBalancedService/AquaToken',
       'AwsSolutions-VPC7 @ LoadBalancedService/Vpc',
     ]);

@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AquaNginxStack } from '../examples/aqua-nginx';
+import { CrowdStrikeReadOnlyStack } from '../examples/crowdstrike-read-only';
 import { LoadBalancedServiceStack } from '../examples/load-balanced-service';
 import { MultiContainerStack } from '../examples/multi-container';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -61,5 +62,24 @@ describe('examples', () => {
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::ECS::TaskDefinition', { RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' } });
     template.hasResourceProperties('AWS::ECS::Service', { LoadBalancers: [{ ContainerName: 'web', ContainerPort: 80, TargetGroupArn: Match.anyValue() }] });
+  });
+
+  test('a vendor preset on a read-only root file system: CrowdStrike, task-volume copy, private writable volume', () => {
+    const { stack, containers } = synth(app => new CrowdStrikeReadOnlyStack(app, 'CrowdStrikeReadOnly'));
+    expect(Object.keys(containers).sort()).toEqual(['api', 'crowdstrike-falcon-init-container']);
+    const root = '/tmp/CrowdStrike/rootfs';
+    expect(containers.api.EntryPoint).toEqual([`${root}/lib64/ld-linux-x86-64.so.2`, '--library-path', `${root}/lib64`, `${root}/bin/bash`, `${root}/entrypoint-ecs.sh`, '/usr/local/bin/orders-api']);
+    expect(containers.api.Command).toEqual(['serve']);
+    expect(containers.api.ReadonlyRootFilesystem).toBe(true);
+    expect(containers.api.MountPoints).toEqual([
+      { SourceVolume: 'crowdstrike-falcon-volume', ContainerPath: '/tmp/CrowdStrike', ReadOnly: true },
+      { SourceVolume: 'enforcer-writable-api', ContainerPath: '/tmp/CrowdStrike-private', ReadOnly: false },
+    ]);
+    expect(containers.api.DependsOn).toEqual([{ ContainerName: 'crowdstrike-falcon-init-container', Condition: 'COMPLETE' }]);
+    expect(containers.api.Secrets).toEqual([{ Name: 'FALCONCTL_OPTS', ValueFrom: { Ref: expect.stringMatching(/^FalconctlOpts/) } }]);
+    expect(containers.api.Environment).toBeUndefined();
+    Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Volumes: [{ Name: 'crowdstrike-falcon-volume' }, { Name: 'enforcer-writable-api' }],
+    });
   });
 });
