@@ -8,6 +8,7 @@ import { AquaNginxStack } from './aqua-nginx';
 import { CrowdStrikeReadOnlyStack } from './crowdstrike-read-only';
 import { LoadBalancedServiceStack } from './load-balanced-service';
 import { MultiContainerStack } from './multi-container';
+import { WholeAppStack } from './whole-app';
 
 const app = new App();
 // cdk-nag's AWS Solutions rules: a finding without an acknowledgement (and its reason) fails `cdk synth`.
@@ -16,4 +17,5 @@ new AquaNginxStack(app, 'AquaNginx');
 new MultiContainerStack(app, 'MultiContainer');
 new LoadBalancedServiceStack(app, 'LoadBalancedService');
 new CrowdStrikeReadOnlyStack(app, 'CrowdStrikeReadOnly');
+new WholeAppStack(app, 'WholeApp');
 app.synth();

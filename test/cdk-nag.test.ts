@@ -153,7 +153,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     test.each(Object.keys(enforcers).flatMap(e => Object.keys(shapes).map(s => [e, s])))('%s, %s: no finding but the documented one', (enforcerName, shapeName) => {
       const [enforcer, added] = enforcers[enforcerName];
       const plain = build(shapes[shapeName]);
-      const where = { [ECS2]: 'S/Task/Resource', [IAM5]: 'S/Task/ExecutionRole/DefaultPolicy/Resource' };
+      const where: { [id: string]: string } = { [ECS2]: 'S/Task/Resource', [IAM5]: 'S/Task/ExecutionRole/DefaultPolicy/Resource' };
       expect(build(shapes[shapeName], enforcer)).toEqual([...plain, ...added.map(id => `${id} @ ${where[id]}`)].sort());
       expect(build(shapes[shapeName], enforcer, added)).toEqual(plain);
     });

@@ -49,7 +49,7 @@ export const TASK_VOLUME: DeliveryRule = {
   sidecar: true,
   sidecarLabels: enforcer => ({ ...labels(enforcer, 'task-volume'), [LABEL_VOLUME]: enforcer.volumeName! }),
   mount(container, enforcer) {
-    const path = enforcer.filesDirectory;
+    const path = enforcer.filesDirectory!;
     const existing = container.mountPoints.find(m => m.containerPath === path);
     if (existing && (existing.sourceVolume !== enforcer.volumeName || !!existing.readOnly !== enforcer.readOnly)) {
       return `already mounts '${existing.sourceVolume}' (readOnly ${!!existing.readOnly}) at ${path}, where the enforcer's task volume '${enforcer.volumeName}' is mounted (readOnly ${enforcer.readOnly}); remove that mount point and let the enforcement add it`;

@@ -59,8 +59,11 @@ export interface EnforcerSpec {
   readonly dependencyCondition: string;
   /** The delivery mode's name, as in the label contract. */
   readonly delivery: string;
-  /** Where the enforcer's files are in a protected container (the VOLUME, task volume mount or built-in directory). */
-  readonly filesDirectory: string;
+  /**
+   * Where the enforcer's files are in a protected container (the VOLUME, task volume mount or
+   * built-in directory). Needed by the task-volume delivery.
+   */
+  readonly filesDirectory?: string;
   /** The task volume the files are copied into (task-volume delivery). */
   readonly volumeName?: string;
   /** A directory each protected container gets a private writable volume at. */

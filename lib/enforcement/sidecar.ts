@@ -71,6 +71,22 @@ export function sidecarSettings(enforcer: Enforcer, spec: EnforcerSpec = enforce
   };
 }
 
+/**
+ * Why an adapter that rewrites literal container definitions (L1 templates, task definition JSON)
+ * cannot apply this enforcer, or undefined when it can. Those adapters render the volumes-from
+ * sidecar only: the task-volume copy, the built-in image and the private writable volumes are
+ * rendered by the L2 adapter.
+ */
+export function literalDeliveryProblem(enforcer: Enforcer): string | undefined {
+  if (!enforcer.delivery.isVolumesFrom) {
+    return `the enforcer's ${enforcer.delivery.mode} delivery is supported on L2 task definitions (EnforcedFargateTaskDefinition, or EnforceFargateTasks on an ecs.TaskDefinition), not on literal container definitions (an L1 CfnTaskDefinition, CfnInclude, task definition JSON); use EnforcerDelivery.volumesFrom() here, or define the task with the L2 construct`;
+  }
+  if (enforcer.writableDirectory !== undefined) {
+    return `the enforcer's writableDirectory (${enforcer.writableDirectory}) needs a private task volume per container, which is supported on L2 task definitions only, not on literal container definitions (an L1 CfnTaskDefinition, CfnInclude, task definition JSON); define the task with the L2 construct`;
+  }
+  return undefined;
+}
+
 /** The sidecar's log driver: the enforcer's, or CloudWatch Logs. */
 export function sidecarLogDriver(enforcer: Enforcer): ecs.LogDriver {
   return enforcer.logging ?? ecs.LogDrivers.awsLogs({ streamPrefix: enforcer.containerName });
