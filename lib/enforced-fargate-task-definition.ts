@@ -34,11 +34,13 @@ export interface EnforcedFargateTaskDefinitionProps extends ecs.FargateTaskDefin
 /**
  * A Fargate task definition whose every container runs under a runtime-security enforcer.
  *
- * The enforcer is a non-essential sidecar whose image holds the enforcer binary in a volume.
- * At synthesis every other container of the task (however and whenever it was added), except the
- * excluded ones, mounts that volume read-only with `volumesFrom`, waits for the sidecar, gets the
- * enforcer's environment, secrets and capabilities, and has its entry command rewritten so that
- * the enforcer binary starts the original program.
+ * By default the enforcer is a non-essential sidecar whose image holds the enforcer binary in a
+ * volume. At synthesis every other container of the task (however and whenever it was added),
+ * except the excluded ones, mounts that volume read-only with `volumesFrom`, waits for the
+ * sidecar, gets the enforcer's environment, secrets and capabilities, and has its entry command
+ * rewritten so that the enforcer binary starts the original program. The enforcer's `delivery`
+ * may instead copy the files into a task volume with an init container, or build them into an
+ * image derived from each container's image (no sidecar).
  */
 export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
   /** The enforcer this task runs under. */

@@ -12,8 +12,10 @@ import { SysdigWorkloadAgentProps, sysdigWorkloadAgentEnforcerProps } from './pr
  */
 export interface EnforcerOptions {
   /**
-   * Absolute path of the enforcer binary inside the enforcer image. Its directory must be a
-   * Docker `VOLUME` of the image: that volume is what protected containers mount.
+   * Absolute path of the enforcer binary as protected containers see it. With the default
+   * `volumesFrom` delivery its directory must be a Docker `VOLUME` of the enforcer image (that
+   * volume is what protected containers mount); with the task-volume copy it is inside the
+   * task volume's `mountPath`; built in, inside the copied `sourceDirectory`.
    *
    * @default '/aqua/microenforcer'
    */
@@ -142,7 +144,8 @@ export interface EnforcerOptions {
 /** Properties of an `Enforcer`. */
 export interface EnforcerProps extends EnforcerOptions {
   /**
-   * The enforcer image. It must declare a `VOLUME` holding the enforcer binary at `binaryPath`.
+   * The enforcer image. With the default `volumesFrom` delivery it must declare a `VOLUME`
+   * holding the enforcer binary at `binaryPath` (see `delivery` for the other ways).
    */
   readonly image: ecs.ContainerImage;
 }
