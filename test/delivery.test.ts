@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { EnforcedFargateTaskDefinition, Enforcer, EnforcerDelivery } from '../lib';
+import { EnforcedFargateTaskDefinition, EnforceFargateTasks, Enforcer, EnforcerDelivery } from '../lib';
 
 const ENFORCER_IMAGE = ecs.ContainerImage.fromRegistry('registry.example.com/enforcer:1.0');
 const APP = 'registry.example.com/app:2.0';
@@ -261,5 +261,43 @@ describe('built in', () => {
     expect(() => new EnforcedFargateTaskDefinition(new Stack(), 'T', {
       enforcer: builtIn(), runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64 },
     })).toThrow(/the task's CPU architecture is ARM64 but the enforcer ships binaries for X86_64 only/);
+  });
+});
+
+describe('whole apps (EnforceFargateTasks) and L1 templates', () => {
+  function aspectTask(enforcer: Enforcer) {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const task = new ecs.FargateTaskDefinition(stack, 'Plain');
+    task.addContainer('app', { image: ecs.ContainerImage.fromRegistry(APP), command: ['serve'] });
+    Aspects.of(app).add(new EnforceFargateTasks({ enforcer, imageDefaults: { [APP]: APP_DEFAULTS } }));
+    const resource = Object.values(Template.fromStack(stack).findResources('AWS::ECS::TaskDefinition'))[0] as any;
+    return Object.fromEntries(resource.Properties.ContainerDefinitions.map((c: any) => [c.Name, c])) as { [name: string]: any };
+  }
+
+  test('the Aspect protects an L2 task with the task-volume copy', () => {
+    const containers = aspectTask(copyEnforcer());
+    expect(containers.enforcer.DockerLabels['cdk-enforced-fargate.delivery']).toBe('task-volume');
+    expect(containers.app.MountPoints).toEqual([{ SourceVolume: 'enforcer-files', ContainerPath: '/enforcer-files', ReadOnly: true }]);
+    expect(containers.app.DependsOn).toEqual([{ ContainerName: 'enforcer', Condition: 'SUCCESS' }]);
+  });
+
+  test('the Aspect protects an L2 task with the built-in image (no sidecar)', () => {
+    const containers = aspectTask(new Enforcer({ image: ENFORCER_IMAGE, binaryPath: '/opt/e/bin/e', delivery: EnforcerDelivery.builtIn() }));
+    expect(Object.keys(containers)).toEqual(['app']);
+    expect(containers.app.EntryPoint).toEqual(['/opt/e/bin/e', '/usr/bin/app']);
+    expect(containers.app.DockerLabels).toEqual({ 'cdk-enforced-fargate.delivery': 'built-in', 'cdk-enforced-fargate.binary': '/opt/e/bin/e' });
+    expect(JSON.stringify(containers.app.Image)).toMatch(/container-assets/);
+  });
+
+  test('an L1 task under a task-volume enforcer is an error naming the fix', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    new ecs.CfnTaskDefinition(stack, 'L1', {
+      requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', networkMode: 'awsvpc',
+      containerDefinitions: [{ name: 'app', image: APP, entryPoint: ['/usr/bin/app'] }],
+    });
+    Aspects.of(app).add(new EnforceFargateTasks({ enforcer: copyEnforcer() }));
+    expect(() => app.synth()).toThrow(/the enforcer's task-volume delivery is supported on L2 task definitions .* use EnforcerDelivery.volumesFrom\(\) here, or define the task with the L2 construct/);
   });
 });

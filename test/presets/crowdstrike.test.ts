@@ -1,5 +1,5 @@
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { Enforcer } from '../../lib';
+import { EnforcedFargateTaskDefinition, Enforcer } from '../../lib';
 import { presetStack, secretNames } from './support';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('123456789012.dkr.ecr.us-east-1.amazonaws.com/falcon-container:7.20.0');
@@ -39,7 +39,6 @@ describe('Enforcer.crowdStrikeFalcon', () => {
 
   test('an X86_64-only preset on an ARM64 task is refused', () => {
     const { secret, stack } = presetStack();
-    const { EnforcedFargateTaskDefinition } = jest.requireActual('../../lib');
     expect(() => new EnforcedFargateTaskDefinition(stack, 'Arm', {
       enforcer: Enforcer.crowdStrikeFalcon({ image: IMAGE, falconctlOpts: secret }), runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64 },
     })).toThrow(/the task's CPU architecture is ARM64 but the enforcer ships binaries for X86_64 only/);
