@@ -76,7 +76,8 @@ describe('a command that is a list token, or holds elements that may vanish, wit
   test('an entryPoint holding a list token among its elements is refused', () => {
     const { stack, task } = fixture();
     task.addContainer('app', { image, entryPoint: ['/entry', ...Lazy.list({ produce: () => ['x'] })] });
-    expect(errorsOf(stack)).toMatch(/container 'app': entryPoint .*list token/);
+    // aws-cdk-lib itself refuses to render such a list (before validation); the plan refuses it too.
+    expect(errorsOf(stack)).toMatch(/Cannot add elements to list token|container 'app': entryPoint\[1\] holds a list token/);
   });
 });
 
@@ -101,7 +102,7 @@ describe("a user's own addPropertyOverride on a protected container's EntryPoint
     const { stack, task } = fixture();
     task.addContainer('app', { image, entryPoint: ['/entry'] });
     afterEnforcement(stack, () => (task.node.defaultChild as ecs.CfnTaskDefinition).addPropertyOverride('ContainerDefinitions.1.EntryPoint', ['/evil']));
-    expect(errorsOf(stack)).toMatch(/container 'app': .*EntryPoint .*override/);
+    expect(errorsOf(stack)).toMatch(/container 'app': changed after the enforcement ran \(by a property override.*: its EntryPoint \["\/evil"\] does not start with the enforcer binary; make that change before synthesis/);
   });
 
   test('an override that replaces the whole container list is refused', () => {
@@ -167,14 +168,14 @@ describe('an Aspect that runs after the enforcement', () => {
     const { stack, task } = fixture();
     const app = task.addContainer('app', { image, entryPoint: ['/entry'] });
     afterEnforcement(stack, () => app.addEnvironment('AQUA_SERVER', 'evil:1'));
-    expect(errorsOf(stack)).toMatch(/container 'app': .*'AQUA_SERVER'.*"evil:1".*the enforcer needs "gw:8443"/);
+    expect(errorsOf(stack)).toMatch(/container 'app': changed after the enforcement ran .*so that it is not protected any more: it sets environment 'AQUA_SERVER' to "evil:1", but the enforcer needs "gw:8443"/);
   });
 
   test('removing the volume the enforcement added is refused', () => {
     const { stack, task } = fixture();
     const app = task.addContainer('app', { image, entryPoint: ['/entry'] });
     afterEnforcement(stack, () => app.volumesFrom.splice(0));
-    expect(errorsOf(stack)).toMatch(/container 'app': .*volumesFrom/);
+    expect(errorsOf(stack)).toMatch(/container 'app': changed after the enforcement ran .*: its volumesFrom lacks 'enforcer'/);
   });
 });
 
@@ -223,7 +224,7 @@ describe('the FireLens router aws-cdk-lib adds by itself', () => {
     const { stack, task } = fixture();
     task.addContainer('app', { image, entryPoint: ['/entry'], logging: ecs.LogDrivers.firelens({}) });
     const errors = errorsOf(stack);
-    expect(errors).toMatch(/container 'log-router' is the FireLens log router that aws-cdk-lib adds by itself/);
+    expect(errors).toMatch(/container 'log-router': is the FireLens log router that aws-cdk-lib adds by itself \(for the awsfirelens log driver of container 'app'\)/);
     expect(errors).toMatch(/excludedContainers: \['log-router'\]/);
     expect(errors).toMatch(/imageDefaults: \{ 'log-router': /);
   });
