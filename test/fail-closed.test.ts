@@ -8,7 +8,7 @@ import { App, Aspects, Aws, CfnCondition, Fn, Lazy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct, IConstruct } from 'constructs';
-import { EnforcedFargateTaskDefinition, EnforcedFargateTaskDefinitionProps, Enforcer } from '../lib';
+import { EnforceFargateTasks, EnforcedFargateTaskDefinition, EnforcedFargateTaskDefinitionProps, Enforcer } from '../lib';
 
 const BINARY = '/aqua/microenforcer';
 const APP_DEFAULTS = { entryPoint: ['/entry'], command: ['serve'] };
@@ -125,6 +125,25 @@ describe('app.synth({ skipValidation: true }) writes no unprotected container', 
     task.addContainer('app', { image, entryPoint: ['/entry'] });
     afterEnforcement(stack, () => task.addContainer('late', { image, entryPoint: ['/late'] }));
     expect(() => app.synth({ skipValidation: true })).toThrow(/container 'late' was added to the task after the enforcement ran/);
+  });
+
+  test('the Aspect: an L2 task with a container whose image defaults are unknown', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    new ecs.FargateTaskDefinition(stack, 'Plain').addContainer('api', { image: ecs.ContainerImage.fromRegistry('registry.example.com/api:2') });
+    Aspects.of(app).add(new EnforceFargateTasks({ enforcer: new Enforcer({ image: ecs.ContainerImage.fromRegistry('e:1') }) }));
+    expect(() => app.synth({ skipValidation: true })).toThrow(/Stack\/Plain is not written, because its enforcement failed[\s\S]*container 'api': sets neither entryPoint nor command/);
+  });
+
+  test('the Aspect: an L1 task with a container whose image defaults are unknown', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    new ecs.CfnTaskDefinition(stack, 'Raw', {
+      requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', networkMode: 'awsvpc',
+      containerDefinitions: [{ name: 'api', image: 'registry.example.com/api:2' }],
+    });
+    Aspects.of(app).add(new EnforceFargateTasks({ enforcer: new Enforcer({ image: ecs.ContainerImage.fromRegistry('e:1') }) }));
+    expect(() => app.synth({ skipValidation: true })).toThrow(/Stack\/Raw is not written, because its enforcement failed[\s\S]*container 'api'/);
   });
 
   test('a task with nothing wrong synthesizes as before', () => {

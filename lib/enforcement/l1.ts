@@ -13,7 +13,7 @@
  *   a warning `cdk-enforced-fargate:executionRoleOutsideTemplate` lists what it must be granted.
  *   Nothing runs unprotected: without the grants the task fails to start.
  */
-import { Annotations, CfnResource, Fn, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Fn, Lazy, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
@@ -57,6 +57,7 @@ export function enforceL1(cfn: ecs.CfnTaskDefinition, options: L1EnforcementOpti
   const coverage = { path: cfn.node.path, by: options.by, protected: [] as string[], excluded: [] as { name: string; reason: string }[] };
   const fail = (errors: string[]) => {
     cfn.node.addValidation({ validate: () => errors });
+    failOnRender(cfn, errors);
     return coverage;
   };
   const platform = stack.resolve(cfn.runtimePlatform) ?? {};
@@ -127,6 +128,20 @@ export function enforceL1(cfn: ecs.CfnTaskDefinition, options: L1EnforcementOpti
   }
   for (const w of result.warnings) Annotations.of(cfn).addWarningV2(w.id, `${where}: ${w.message}`);
   return { ...coverage, protected: result.protected, excluded: [...result.excluded] };
+}
+
+/**
+ * Fail closed without relying on validation (which `app.synth({ skipValidation: true })` skips):
+ * a task the enforcement could not protect carries a token that throws when the template is
+ * written, so its containers never reach a template unprotected.
+ */
+function failOnRender(cfn: ecs.CfnTaskDefinition, errors: string[]): void {
+  cfn.addOverride('Metadata.cdk-enforced-fargate:enforcement', Lazy.uncachedAny({
+    produce: context => {
+      if (context.preparing) return 'failed';
+      throw new Error(`cdk-enforced-fargate: ${cfn.node.path} is not written, because its enforcement failed (validation was skipped):\n  ${errors.join('\n  ')}`);
+    },
+  }));
 }
 
 /** Labels every container of an exempt L1 task with the reason. */

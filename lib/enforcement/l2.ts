@@ -100,7 +100,6 @@ export class L2Enforcement {
     const hook = new Construct(task, 'Enforcement');
     const aspect: IAspect = { visit: () => enforcement.enforce() };
     Aspects.of(hook).add(aspect, { priority: AspectPriority.MUTATING });
-    enforcement.guardRendering();
     return enforcement;
   }
 
@@ -136,6 +135,7 @@ export class L2Enforcement {
     };
     this.byContainer = byContainer;
     task.node.addValidation({ validate: () => this.validate() });
+    this.guardRendering();
   }
 
   private readonly byContainer: Map<string, ecs.ContainerDefinition>;
@@ -193,6 +193,7 @@ export class L2Enforcement {
   private guardRendering(): void {
     const cfn = this.task.node.defaultChild as ecs.CfnTaskDefinition;
     const index = containersOf(this.task).indexOf(this.sidecar);
+    if (index < 0) throw new Error(`${this.task.node.path}: the enforcer sidecar is not a container of the task`);
     const label = LABEL_ROLE.replace(/\./g, '\\.');
     cfn.addPropertyOverride(`ContainerDefinitions.${index}.DockerLabels.${label}`, Lazy.uncachedString({
       produce: context => {
