@@ -228,6 +228,23 @@ describe('excludedContainers', () => {
   });
 });
 
+describe('props changed by the caller after construction', () => {
+  test('imageDefaults and excludedContainers are copied: later changes to them change nothing', () => {
+    const imageDefaults = { 'app:1': { entryPoint: ['/entry'], command: ['serve'] } };
+    const excludedContainers = ['side'];
+    const { stack, task } = fixture({ imageDefaults, excludedContainers });
+    task.addContainer('app', { image });
+    task.addContainer('side', { image, entryPoint: ['/side'] });
+    imageDefaults['app:1'].entryPoint.splice(0, 1, '/evil');
+    imageDefaults['app:1'].command.push(null as any);
+    excludedContainers.push('app');
+    const all = containers(stack);
+    expect(all.app.EntryPoint).toEqual([BINARY, '/entry']);
+    expect(all.app.Command).toEqual(['serve']);
+    expect(all.side.EntryPoint).toEqual(['/side']);
+  });
+});
+
 describe("JS null for a container's entryPoint or command", () => {
   test('is read as absent, not a TypeError', () => {
     const { stack, task } = fixture();
