@@ -1,6 +1,6 @@
-import { EnforcerSpec, PlanContext } from '../../lib/enforcement/model';
-import { mayBeNoValue, shadowingMount } from '../../lib/enforcement/plan';
-import { modelOfRendered, verifyRendered } from '../../lib/enforcement/verify';
+import { EnforcerSpec, PlanContext } from '../lib/enforcement/model';
+import { mayBeNoValue, shadowingMount } from '../lib/enforcement/plan';
+import { modelOfRendered, verifyRendered } from '../lib/enforcement/verify';
 
 const enforcer: EnforcerSpec = {
   containerName: 'enforcer',
