@@ -304,7 +304,12 @@ export class Enforcer {
     }
     const binaryArgs = stringList(given(props.binaryArgs) ?? [], 'binaryArgs', where);
     const containerName = given(props.containerName) ?? 'enforcer';
-    if (typeof containerName !== 'string' || (!Token.isUnresolved(containerName) && !NAME_PATTERN.test(containerName))) {
+    if (typeof containerName === 'string' && Token.isUnresolved(containerName)) {
+      // Protected containers name the sidecar (volumesFrom, dependsOn) and clashes are found by
+      // name at synthesis: a name known only at deployment could clash unseen.
+      throw new Error(`${where}: 'containerName' is a token (${containerName}), known only at deployment, so a clash with another container's name could not be found; give a plain name`);
+    }
+    if (typeof containerName !== 'string' || !NAME_PATTERN.test(containerName)) {
       throw new Error(`${where}: 'containerName' must be 1-255 letters, digits, hyphens and underscores, got ${describe(containerName)}`);
     }
     const readOnly = given(props.readOnly) ?? true;

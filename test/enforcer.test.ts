@@ -146,6 +146,10 @@ describe('Enforcer', () => {
       expect(() => new Enforcer({ image, binaryArgs: binaryArgs() }))
         .toThrow(/^Enforcer: 'binaryArgs' is \(or holds\) a list token .*give 'binaryArgs' as a list of elements \(each element may be a token\)$/);
     });
+    test('a token containerName is refused: a clash with it could not be found at synthesis', () => {
+      expect(() => new Enforcer({ image, containerName: Lazy.string({ produce: () => 'enforcer' }) }))
+        .toThrow(/'containerName' is a token .*known only at deployment, so a clash with another container's name could not be found; give a plain name/);
+    });
     test('a token element is fine', () => {
       const arg = Lazy.string({ produce: () => 'fargate' });
       expect(new Enforcer({ image, binaryArgs: [arg, 'entrypoint'] }).entryPointPrefix).toEqual(['/aqua/microenforcer', arg, 'entrypoint']);
