@@ -105,6 +105,18 @@ describe("a user's own addPropertyOverride on a protected container's EntryPoint
     expect(errorsOf(stack)).toMatch(/container 'app': changed after the enforcement ran \(by a property override.*: its EntryPoint \["\/evil"\] does not start with the enforcer binary; make that change before synthesis/);
   });
 
+  test('an L1 task: an override made after the Aspect protected it is refused', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    const cfn = new ecs.CfnTaskDefinition(stack, 'Raw', {
+      requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', networkMode: 'awsvpc',
+      containerDefinitions: [{ name: 'app', image: 'app:1', entryPoint: ['/entry'] }],
+    });
+    Aspects.of(app).add(new EnforceFargateTasks({ enforcer: new Enforcer({ image: ecs.ContainerImage.fromRegistry('e:1') }) }));
+    afterEnforcement(stack, () => cfn.addPropertyOverride('ContainerDefinitions.1.EntryPoint', ['/entry']));
+    expect(errorsOf(stack)).toMatch(/task definition Stack\/Raw: container 'app': changed after the enforcement ran .*its EntryPoint \["\/entry"\] does not start with the enforcer binary/);
+  });
+
   test('an override that replaces the whole container list is refused', () => {
     const { stack, task } = fixture();
     task.addContainer('app', { image, entryPoint: ['/entry'] });
