@@ -144,7 +144,7 @@ describe('task-volume copy', () => {
       t.addVolume({ name: 'mine' });
       t.addContainer('app', { image: ecs.ContainerImage.fromRegistry(APP) })
         .addMountPoints({ sourceVolume: 'mine', containerPath: '/enforcer-files', readOnly: true });
-    })).toThrow(/container 'app': already mounts 'mine' \(readOnly true\) at \/enforcer-files, where the enforcer's task volume 'enforcer-files' is mounted/);
+    })).toThrow(/container 'app': mount point "\/enforcer-files" \(volume 'mine'\) shadows the enforcer volume '\/enforcer-files'/);
   });
 
   test("a task volume with the delivery's volume name is an error", () => {
