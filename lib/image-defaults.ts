@@ -46,6 +46,22 @@ export interface FoundImageDefaults {
   readonly source: string;
 }
 
+/** A platform as `lookup` records it: Linux only (the construct refuses Windows tasks). */
+const PLATFORM = /^linux\/[a-z0-9_.-]+(?:\/[a-z0-9_.-]+)?$/;
+
+/**
+ * Why a context entry recorded for `recorded` (e.g. `linux/amd64`, as `lookup` writes it) cannot
+ * serve a task on `taskPlatform` (`linux/arm64`), or undefined when it can (or records none).
+ * Variants are not compared: a task names only an architecture.
+ */
+export function platformMismatch(entry: unknown, taskPlatform: string, imageName: string, lookupCommand: string): string | undefined {
+  const recorded = entry !== null && typeof entry === 'object' ? (entry as Record<string, unknown>).platform : undefined;
+  if (typeof recorded !== 'string') return undefined;
+  const arch = (p: string) => p.split('/').slice(0, 2).join('/');
+  if (arch(recorded) === arch(taskPlatform)) return undefined;
+  return `context '${IMAGE_DEFAULTS_CONTEXT_KEY}' entry '${imageName}' was looked up for ${recorded}, but the task runs on ${arch(taskPlatform)}: an image's ENTRYPOINT/CMD may differ between platforms. Run \`${lookupCommand}\` (it replaces the entry), or give the task the architecture the entry was read for`;
+}
+
 /**
  * Checks one declared entry and returns it as `ImageDefaults`, or a message that says what is wrong.
  */
@@ -54,9 +70,13 @@ export function parseImageDefaults(value: unknown, where: string): ImageDefaults
     return `${where} must be an object like { "entryPoint": ["/docker-entrypoint.sh"], "command": ["nginx", "-g", "daemon off;"] }, got ${JSON.stringify(value)}`;
   }
   const record = value as Record<string, unknown>;
-  const unknownKeys = Object.keys(record).filter(k => k !== 'entryPoint' && k !== 'command' && k !== 'digest' && k !== 'source');
+  const unknownKeys = Object.keys(record).filter(k => !['entryPoint', 'command', 'digest', 'source', 'platform'].includes(k));
   if (unknownKeys.length > 0) {
-    return `${where} has unknown key(s) ${unknownKeys.map(k => `'${k}'`).join(', ')}: only 'entryPoint' and 'command' are read`;
+    return `${where} has unknown key(s) ${unknownKeys.map(k => `'${k}'`).join(', ')}: only 'entryPoint' and 'command' are read ('digest', 'platform' and 'source' are recorded by lookup)`;
+  }
+  const platform = record.platform;
+  if (platform !== undefined && (typeof platform !== 'string' || !PLATFORM.test(platform))) {
+    return `${where}.platform must be 'linux/ARCH' or 'linux/ARCH/VARIANT' (the platform lookup read the image for), got ${JSON.stringify(platform)}`;
   }
   for (const key of ['entryPoint', 'command'] as const) {
     const list = record[key];
@@ -77,6 +97,7 @@ export function findImageDefaults(
   imageName: string | undefined,
   declared: { [name: string]: ImageDefaults } | undefined,
   context: { [image: string]: unknown } | undefined,
+  taskPlatform?: { readonly platform: string; readonly lookupCommand: (reference: string) => string },
 ): FoundImageDefaults | string | undefined {
   if (declared && Object.prototype.hasOwnProperty.call(declared, containerName)) {
     return { defaults: declared[containerName], source: `imageDefaults['${containerName}']` };
@@ -87,7 +108,9 @@ export function findImageDefaults(
   if (imageName !== undefined && context && Object.prototype.hasOwnProperty.call(context, imageName)) {
     const where = `context '${IMAGE_DEFAULTS_CONTEXT_KEY}' entry '${imageName}'`;
     const parsed = parseImageDefaults(context[imageName], where);
-    return typeof parsed === 'string' ? parsed : { defaults: parsed, source: where };
+    if (typeof parsed === 'string') return parsed;
+    const mismatch = taskPlatform && platformMismatch(context[imageName], taskPlatform.platform, imageName, taskPlatform.lookupCommand(imageName));
+    return mismatch ?? { defaults: parsed, source: where };
   }
   return undefined;
 }

@@ -41,12 +41,15 @@ describe('challenges and platforms', () => {
     });
     expect(parseChallenge('Basic realm="basic-realm"')).toEqual({ scheme: 'basic', params: { realm: 'basic-realm' } });
   });
-  test('plain HTTP only for loopback registries or with --insecure', () => {
-    expect(registryOrigin('ghcr.io')).toBe('https://ghcr.io');
-    expect(registryOrigin('10.0.0.5:5000')).toBe('https://10.0.0.5:5000');
-    expect(registryOrigin('10.0.0.5:5000', true)).toBe('http://10.0.0.5:5000');
-    expect(registryOrigin('127.0.0.1:5000')).toBe('http://127.0.0.1:5000');
-    expect(registryOrigin('localhost:5000')).toBe('http://localhost:5000');
+  test('plain HTTP only for loopback registries and those named in --insecure', () => {
+    expect(registryOrigin('ghcr.io', 'ghcr.io')).toBe('https://ghcr.io');
+    expect(registryOrigin('10.0.0.5:5000', '10.0.0.5:5000')).toBe('https://10.0.0.5:5000');
+    expect(registryOrigin('10.0.0.5:5000', '10.0.0.5:5000', ['10.0.0.5:5000'])).toBe('http://10.0.0.5:5000');
+    // --insecure names registries: the others of the run stay on HTTPS
+    expect(registryOrigin('ghcr.io', 'ghcr.io', ['10.0.0.5:5000'])).toBe('https://ghcr.io');
+    expect(registryOrigin('docker.io', 'registry-1.docker.io', ['10.0.0.5:5000'])).toBe('https://registry-1.docker.io');
+    expect(registryOrigin('127.0.0.1:5000', '127.0.0.1:5000')).toBe('http://127.0.0.1:5000');
+    expect(registryOrigin('localhost:5000', 'localhost:5000')).toBe('http://localhost:5000');
   });
   test('platforms', () => {
     expect(parsePlatform('linux/arm64/v8')).toEqual({ os: 'linux', architecture: 'arm64', variant: 'v8' });

@@ -3,15 +3,12 @@
  * `cdk-enforced-fargate`: the package's command line. Each command lives in a file of its own and
  * is listed in COMMANDS; this file only dispatches.
  */
-import { Command, defaultIo, Io } from './io';
-import { main as lookupMain } from '../lookup/cli';
+import { Command, defaultIo, Io, packageVersion } from './io';
+import { lookup } from './lookup';
 
 /** Every command, by name. A new command adds one line here and a file beside this one. */
 export const COMMANDS: { [name: string]: Command } = {
-  lookup: {
-    summary: "read images' ENTRYPOINT/CMD from their registries into cdk.context.json",
-    run: (args, io) => lookupMain(['lookup', ...args], io),
-  },
+  lookup,
 };
 
 function usage(): string {
@@ -30,8 +27,7 @@ function usage(): string {
 
 /** The package's version, from its package.json. */
 export function version(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../../package.json') as { version: string }).version;
+  return packageVersion();
 }
 
 /** Runs the CLI; resolves to the exit code. */
