@@ -45,7 +45,16 @@ export function environmentDispatcher(env: NodeJS.ProcessEnv): Dispatcher {
   const httpProxy = env.http_proxy ?? env.HTTP_PROXY ?? '';
   const httpsProxy = env.https_proxy ?? env.HTTPS_PROXY ?? '';
   if (httpProxy === '' && httpsProxy === '') return new Agent();
-  return new EnvHttpProxyAgent({ httpProxy, httpsProxy, noProxy: env.no_proxy ?? env.NO_PROXY ?? '' });
+  // undici calls its proxy agent experimental on stderr; the users of this command need not see that.
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: any[]) => {
+    if (rest[0]?.code !== 'UNDICI-EHPA') (emitWarning as any).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return new EnvHttpProxyAgent({ httpProxy, httpsProxy, noProxy: env.no_proxy ?? env.NO_PROXY ?? '' });
+  } finally {
+    process.emitWarning = emitWarning;
+  }
 }
 
 /** Sends the request; throws HttpFailure for a network error, the deadline or the byte limit. */
@@ -100,6 +109,10 @@ export async function httpRequest(url: string, request: HttpRequest): Promise<Ht
 }
 
 function networkCause(e: unknown): string {
-  const err = e as { cause?: { code?: string; message?: string }; message?: string };
-  return String(err?.cause?.code ?? err?.cause?.message ?? err?.message ?? e);
+  let err = e as { cause?: { code?: unknown; message?: unknown; cause?: unknown }; message?: unknown };
+  // A proxy's refusal comes wrapped as "Request was cancelled" with the proxy's answer inside.
+  if (err?.cause?.cause instanceof Error) err = { cause: err.cause.cause as any };
+  const code = typeof err?.cause?.code === 'string' ? err.cause.code : undefined;
+  const message = typeof err?.cause?.message === 'string' && err.cause.message !== '' ? err.cause.message : undefined;
+  return code && message && !message.includes(code) ? `${code} (${message})` : code ?? message ?? String(err?.message ?? e);
 }
