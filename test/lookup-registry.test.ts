@@ -189,7 +189,7 @@ describe('lookup against a hostile registry', () => {
     const basic = { auths: { 'registry.test:5000': { auth: Buffer.from('me:secret').toString('base64') } } };
 
     test('HTTP_PROXY is honoured; --insecure names the registry; credentials are not sent over plain HTTP to it', async () => {
-      registry.routes.set('/v2/app/manifests/1', (req, res) => { res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }); res.end(); });
+      registry.routes.set('/v2/app/manifests/1', (_req, res) => { res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }); res.end(); });
       const r = await lookup(['--insecure', 'registry.test:5000', 'registry.test:5000/app:1'], { dockerConfig: basic, env: { HTTP_PROXY: proxy.url } });
       // (undici's proxy agent tunnels plain HTTP through CONNECT too)
       expect(proxy.requests).toEqual(['CONNECT registry.test:5000']);
