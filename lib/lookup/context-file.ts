@@ -3,15 +3,15 @@
  * `"context"` object of `cdk.json`, which is where the CDK CLI reads context from that file).
  *
  * An update changes the text of that one key and nothing else: the rest of the file (other
- * keys, big integers, duplicate keys, formatting, a byte-order mark) is kept byte for byte
- * (jsonc-parser computes the edit, as VS Code does for settings files). It is made under a lock
+ * keys, big integers, duplicate keys, formatting, a byte-order mark) is kept byte for byte: the
+ * new text is spliced in at the offsets jsonc-parser's syntax tree gives. It is made under a lock
  * file, re-reading the file under the lock (concurrent runs lose nothing), and written to a
  * temporary file renamed over the old one (readers never see half a file). A file that cannot be
  * updated safely (not JSON, not an object, the key twice) is refused with the reason.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { applyEdits, modify, Node as JsonNode, parseTree } from 'jsonc-parser';
+import { Node as JsonNode, parseTree } from 'jsonc-parser';
 import { IMAGE_DEFAULTS_CONTEXT_KEY } from '../image-defaults';
 
 /** The largest context file read. */
@@ -116,14 +116,41 @@ export async function updateImageDefaults(file: string, entries: Record<string, 
     const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
     const eol = text.includes('\r\n') ? '\r\n' : '\n';
     const keyPath = [...contextPath(file), IMAGE_DEFAULTS_CONTEXT_KEY];
-    const edits = modify(text, keyPath, sorted, {
-      formattingOptions: { insertSpaces: !indent.startsWith('\t'), tabSize: indent.startsWith('\t') ? 1 : indent.length, eol },
-    });
-    let updated = applyEdits(text, edits);
-    if (parsed === undefined && !updated.endsWith(eol)) updated += eol;
+    const updated = splice(text, keyPath, sorted, indent, eol);
     checkOnlyKeyChanged(text, updated, keyPath, sorted, file);
     writeAtomically(target, `${parsed?.bom ? '\uFEFF' : ''}${updated}`);
   });
+}
+
+/**
+ * The text with the value at `keyPath` replaced by `value` (or the member added at the end of the
+ * deepest object that exists), indented like the file; every other byte is kept.
+ */
+function splice(text: string, keyPath: string[], value: unknown, unit: string, eol: string): string {
+  const render = (v: unknown, depth: number) => JSON.stringify(v, undefined, unit).split('\n').join(`${eol}${unit.repeat(depth)}`);
+  let node = parseTree(text)!;
+  let depth = 1;
+  let i = 0;
+  for (; i < keyPath.length; i++) {
+    const prop = properties(node, keyPath[i])[0];
+    if (prop === undefined) break;
+    const valueNode = prop.children![1];
+    if (i === keyPath.length - 1) {
+      return `${text.slice(0, valueNode.offset)}${render(value, depth)}${text.slice(valueNode.offset + valueNode.length)}`;
+    }
+    node = valueNode;
+    depth++;
+  }
+  let missing: unknown = value;
+  for (let j = keyPath.length - 1; j > i; j--) missing = { [keyPath[j]]: missing };
+  const member = `${JSON.stringify(keyPath[i])}: ${render(missing, depth)}`;
+  const members = node.children ?? [];
+  if (members.length > 0) {
+    const end = members[members.length - 1].offset + members[members.length - 1].length;
+    return `${text.slice(0, end)},${eol}${unit.repeat(depth)}${member}${text.slice(end)}`;
+  }
+  const close = node.offset + node.length - 1;
+  return `${text.slice(0, node.offset + 1)}${eol}${unit.repeat(depth)}${member}${eol}${unit.repeat(depth - 1)}${text.slice(close)}`;
 }
 
 /** A last check that the edit did what it should: the key holds the map, the rest is unchanged. */
