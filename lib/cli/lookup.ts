@@ -79,7 +79,8 @@ export function declareHint(failed: LookupRequest[], contextFile: string): strin
 
 async function run(args: string[], rawIo: Io): Promise<number> {
   // Everything printed may carry registry text: no control characters reach the terminal.
-  const io: Io = { ...rawIo, out: l => rawIo.out(sanitize(l)), err: l => rawIo.err(sanitize(l)) };
+  const clean = (text: string) => text.split('\n').map(sanitize).join('\n');
+  const io: Io = { ...rawIo, out: l => rawIo.out(clean(l)), err: l => rawIo.err(clean(l)) };
   const parsed = parseOptions('lookup', args, {
     'platform': { type: 'string' },
     'from-synth': { type: 'boolean' },
