@@ -4,11 +4,13 @@
  * is listed in COMMANDS; this file only dispatches.
  */
 import { Command, defaultIo, Io, packageVersion } from './io';
+import { drift } from './drift';
 import { lookup } from './lookup';
 
 /** Every command, by name. A new command adds one line here and a file beside this one. */
 export const COMMANDS: { [name: string]: Command } = {
   lookup,
+  drift,
 };
 
 function usage(): string {
