@@ -44,19 +44,22 @@ export const IMAGE_DEFAULTS_CONTEXT_KEY = 'cdk-enforced-fargate:imageDefaults';
 export interface FoundImageDefaults {
   readonly defaults: ImageDefaults;
   readonly source: string;
+  /** The platform a context entry was looked up for (`linux/amd64`), when it records one. */
+  readonly platform?: string;
+  /** The image name the entry is filed under (for messages). */
+  readonly imageName?: string;
 }
 
 /** A platform as `lookup` records it: Linux only (the construct refuses Windows tasks). */
 const PLATFORM = /^linux\/[a-z0-9_.-]+(?:\/[a-z0-9_.-]+)?$/;
 
 /**
- * Why a context entry recorded for `recorded` (e.g. `linux/amd64`, as `lookup` writes it) cannot
+ * Why a context entry looked up for `recorded` (e.g. `linux/amd64`, as `lookup` writes it) cannot
  * serve a task on `taskPlatform` (`linux/arm64`), or undefined when it can (or records none).
  * Variants are not compared: a task names only an architecture.
  */
-export function platformMismatch(entry: unknown, taskPlatform: string, imageName: string, lookupCommand: string): string | undefined {
-  const recorded = entry !== null && typeof entry === 'object' ? (entry as Record<string, unknown>).platform : undefined;
-  if (typeof recorded !== 'string') return undefined;
+export function platformMismatch(recorded: string | undefined, taskPlatform: string, imageName: string, lookupCommand: string): string | undefined {
+  if (recorded === undefined) return undefined;
   const arch = (p: string) => p.split('/').slice(0, 2).join('/');
   if (arch(recorded) === arch(taskPlatform)) return undefined;
   return `context '${IMAGE_DEFAULTS_CONTEXT_KEY}' entry '${imageName}' was looked up for ${recorded}, but the task runs on ${arch(taskPlatform)}: an image's ENTRYPOINT/CMD may differ between platforms. Run \`${lookupCommand}\` (it replaces the entry), or give the task the architecture the entry was read for`;
@@ -97,7 +100,6 @@ export function findImageDefaults(
   imageName: string | undefined,
   declared: { [name: string]: ImageDefaults } | undefined,
   context: { [image: string]: unknown } | undefined,
-  taskPlatform?: { readonly platform: string; readonly lookupCommand: (reference: string) => string },
 ): FoundImageDefaults | string | undefined {
   if (declared && Object.prototype.hasOwnProperty.call(declared, containerName)) {
     return { defaults: declared[containerName], source: `imageDefaults['${containerName}']` };
@@ -109,8 +111,8 @@ export function findImageDefaults(
     const where = `context '${IMAGE_DEFAULTS_CONTEXT_KEY}' entry '${imageName}'`;
     const parsed = parseImageDefaults(context[imageName], where);
     if (typeof parsed === 'string') return parsed;
-    const mismatch = taskPlatform && platformMismatch(context[imageName], taskPlatform.platform, imageName, taskPlatform.lookupCommand(imageName));
-    return mismatch ?? { defaults: parsed, source: where };
+    const platform = (context[imageName] as Record<string, unknown>).platform as string | undefined;
+    return { defaults: parsed, source: where, platform, imageName };
   }
   return undefined;
 }
