@@ -5,7 +5,9 @@
  * plain HTTP to another machine, proxies are honoured; one failing image never costs the others
  * their results.
  */
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
+import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
 import { lookup as lookupCommand } from '../lib/cli/lookup';
@@ -256,5 +258,59 @@ describe('lookup against a hostile registry', () => {
       expect(r.err).toBe('');
       expect(r.defaults[`${registry.host}/app:1`].entryPoint).toEqual(['/bin/app']);
     });
+  });
+
+  describe('HTTPS through a CONNECT proxy (the real bin, as a user runs it)', () => {
+    test('HTTPS_PROXY tunnels to a registry only the proxy can reach; credentials go over that HTTPS', async () => {
+      let openssl = true;
+      try { execFileSync('openssl', ['version'], { stdio: 'ignore' }); } catch { openssl = false; }
+      if (!openssl) {
+        if (process.env.CI) throw new Error('openssl is missing');
+        // eslint-disable-next-line no-console
+        console.error('!!! SKIPPING the HTTPS proxy test: openssl is missing');
+        return;
+      }
+      // GIVEN a TLS registry for the made-up name registry.test, reachable only through the proxy
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cef-tls-'));
+      dirs.push(dir);
+      const key = path.join(dir, 'key.pem');
+      const cert = path.join(dir, 'cert.pem');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=registry.test', '-addext', 'subjectAltName=DNS:registry.test'], { stdio: 'ignore' });
+      const tls = await new FakeRegistry().start(https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }));
+      const proxy = await new FakeProxy({ 'registry.test:443': tls.port }).start();
+      try {
+        const img = tls.image('app', '1', config(['/bin/tls'], ['serve']));
+        const manifest = tls.routes.get('/v2/app/manifests/1')!;
+        const expected = `Basic ${Buffer.from('me:secret').toString('base64')}`;
+        tls.routes.set('/v2/app/manifests/1', (req, res, body) => {
+          if (req.headers.authorization !== expected) { res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }); res.end(); return; }
+          manifest(req, res, body);
+        });
+        fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { 'registry.test': { username: 'me', password: 'secret' } } }));
+        // WHEN the bin runs with HTTPS_PROXY and the test CA
+        const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');
+        const bin = path.join(__dirname, '..', 'lib', 'cli', 'main.ts');
+        const result = await new Promise<{ code: number | null; out: string; err: string }>(resolve => {
+          const env: NodeJS.ProcessEnv = { ...process.env, HTTPS_PROXY: proxy.url, NO_PROXY: '', DOCKER_CONFIG: dir, NODE_EXTRA_CA_CERTS: cert };
+          delete env.HTTP_PROXY; delete env.http_proxy; delete env.https_proxy; delete env.no_proxy;
+          const child = spawn(tsx, [bin, 'lookup', 'registry.test/app:1'], { cwd: dir, env });
+          let out = '';
+          let err = '';
+          child.stdout.on('data', d => { out += d; });
+          child.stderr.on('data', d => { err += d; });
+          child.on('close', code => resolve({ code, out, err }));
+        });
+        // THEN
+        expect(result.err).toBe('');
+        expect(result.code).toBe(0);
+        expect(proxy.requests.every(r => r === 'CONNECT registry.test:443')).toBe(true);
+        expect(tls.seen.find(s => s.url === '/v2/app/manifests/1' && s.authorization === expected)).toBeDefined();
+        const written = JSON.parse(fs.readFileSync(path.join(dir, 'cdk.context.json'), 'utf8'))['cdk-enforced-fargate:imageDefaults']['registry.test/app:1'];
+        expect(written).toMatchObject({ entryPoint: ['/bin/tls'], command: ['serve'], digest: img.manifestDigest, platform: 'linux/amd64' });
+      } finally {
+        await proxy.stop();
+        await tls.stop();
+      }
+    }, 60_000);
   });
 });
