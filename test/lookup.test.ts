@@ -322,6 +322,33 @@ describe('lookup against a real registry', () => {
       expect(again.out).toContain('the synthesis reports no image with unknown ENTRYPOINT/CMD: nothing to look up');
     }, 120_000);
 
+    it('--context-file cdk.json: written under its "context", which the CDK CLI reads', async () => {
+      const app = fs.mkdtempSync(path.join(dir, 'cdkjson-'));
+      const repo = path.join(__dirname, '..');
+      fs.symlinkSync(path.join(repo, 'node_modules'), path.join(app, 'node_modules'));
+      fs.writeFileSync(path.join(app, 'app.ts'), [
+        "import { App, Stack } from 'aws-cdk-lib';",
+        "import * as ecs from 'aws-cdk-lib/aws-ecs';",
+        `import { EnforcedFargateTaskDefinition, Enforcer } from ${JSON.stringify(path.join(repo, 'lib'))};`,
+        "const stack = new Stack(new App(), 'CdkJson');",
+        "const enforcer = new Enforcer({ image: ecs.ContainerImage.fromRegistry('registry.example.com/enforcer:1') });",
+        "const td = new EnforcedFargateTaskDefinition(stack, 'T', { enforcer });",
+        `td.addContainer('app', { image: ecs.ContainerImage.fromRegistry('${open.host}/team/noentry:1') });`,
+        '',
+      ].join('\n'));
+      const cdkJson = '{\n  "app": "npx tsx app.ts",\n  "output": "cdk.out",\n  "context": {\n    "some:flag": 12345678901234567890123\n  }\n}\n';
+      fs.writeFileSync(path.join(app, 'cdk.json'), cdkJson);
+      const r = await lookup(['--from-synth', '--context-file', 'cdk.json'], { cwd: app });
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`under 'context' > 'cdk-enforced-fargate:imageDefaults'`);
+      expect(fs.existsSync(path.join(app, 'cdk.context.json'))).toBe(false);
+      const written = fs.readFileSync(path.join(app, 'cdk.json'), 'utf8');
+      expect(written).toContain('"some:flag": 12345678901234567890123,');
+      // The CDK CLI read the entry from cdk.json: the next synthesis asks for nothing.
+      const again = await lookup(['--from-synth', '--context-file', 'cdk.json'], { cwd: app });
+      expect(again.out).toContain('the synthesis reports no image with unknown ENTRYPOINT/CMD: nothing to look up');
+    }, 120_000);
+
     it('--from-synth fails clearly when the synthesis fails for another reason', async () => {
       const app = fs.mkdtempSync(path.join(dir, 'broken-'));
       fs.symlinkSync(path.join(__dirname, '..', 'node_modules'), path.join(app, 'node_modules'));
