@@ -42,6 +42,9 @@ Options:
 Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured.
 Exit code: 0 all found, 1 some failed (the others are still written), 2 usage.`;
 
+/** The largest saved synthesis output read. */
+const SYNTH_OUTPUT_MAX_BYTES = 64 * 1024 * 1024;
+
 /** Checks --insecure values: registry names, not URLs or images. */
 export function parseInsecure(values: string[]): string[] | string {
   const names = values.flatMap(v => v.split(',')).map(v => v.trim()).filter(v => v !== '');
@@ -125,6 +128,9 @@ async function run(args: string[], rawIo: Io): Promise<number> {
     let text: string;
     if (synthOutput !== undefined) {
       try {
+        if (synthOutput !== '-' && fs.statSync(path.resolve(io.cwd, synthOutput)).size > SYNTH_OUTPUT_MAX_BYTES) {
+          return usageError(`--synth-output ${synthOutput} is larger than ${SYNTH_OUTPUT_MAX_BYTES} bytes; save only the synthesis errors`);
+        }
         text = synthOutput === '-' ? io.stdin() : fs.readFileSync(path.resolve(io.cwd, synthOutput), 'utf8');
       } catch (e) {
         return usageError(`cannot read --synth-output ${synthOutput}: ${(e as Error).message}`);
