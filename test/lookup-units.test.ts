@@ -131,7 +131,7 @@ describe('credential helpers and identity tokens', () => {
   });
 
   test('a helper that fails says how, with its output sanitized', () => {
-    const file = withHelper('fails', 'printf "boom\\033[31m" >&2; exit 3');
+    const file = withHelper('fails', 'read host; printf "boom\\033[31m" >&2; exit 3');
     expect(() => findCredentials('reg.example', file)).toThrow('credential helper docker-credential-cef-fails failed for reg.example (exited 3): boom\\u{1b}[31m');
   });
 
