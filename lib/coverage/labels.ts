@@ -4,18 +4,11 @@
  * (rules/enforced-fargate-tasks.guard) and `audit` read them.
  */
 
-/** On the enforcer sidecar (or the init container of the task-volume delivery): `enforcer`. */
-export const LABEL_ROLE = 'cdk-enforced-fargate.role';
-/** The value of {@link LABEL_ROLE} on the sidecar. */
-export const ROLE_ENFORCER = 'enforcer';
-/** The enforcer binary's path: on the sidecar, and on a container whose image has it built in. */
-export const LABEL_BINARY = 'cdk-enforced-fargate.binary';
-/** How the binary reaches the protected containers: one of {@link DELIVERIES}. */
-export const LABEL_DELIVERY = 'cdk-enforced-fargate.delivery';
-/** For the `task-volume` delivery, on the sidecar: the task volume's name. */
-export const LABEL_VOLUME = 'cdk-enforced-fargate.volume';
-/** On an excluded container (and on every container of an exempted task): the reason, not empty. */
-export const LABEL_EXCLUDED = 'cdk-enforced-fargate.excluded';
+// The label names are those the enforcement writes (one definition, in the core's model):
+// LABEL_ROLE (= ROLE_ENFORCER on the sidecar or init container), LABEL_BINARY (the binary's path),
+// LABEL_DELIVERY (one of DELIVERIES), LABEL_VOLUME (task-volume: the volume's name) and
+// LABEL_EXCLUDED (the reason, not empty).
+export { LABEL_BINARY, LABEL_DELIVERY, LABEL_EXCLUDED, LABEL_ROLE, LABEL_VOLUME, ROLE_ENFORCER } from '../enforcement/model';
 
 /** The binary comes from the sidecar image's VOLUME, mounted with `volumesFrom`. */
 export const DELIVERY_VOLUMES_FROM = 'volumes-from';

@@ -97,11 +97,22 @@ export interface AgreementReport {
  * Runs the TypeScript checker (lib/coverage) and the Guard rule (real cfn-guard) over the same
  * templates and compares their verdicts per task definition.
  */
-export function compareCoverage(items: { id: string; template: any }[]): AgreementReport {
+export function compareCoverage(items: { id: string; template: any }[], ruleText?: string): AgreementReport {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { checkTemplate } = require('../../lib/coverage') as typeof import('../../lib/coverage');
   const split = perTaskTemplates(items);
-  const guard = split.length > 0 ? guardVerdicts(split) : new Map<string, GuardStatus>();
+  let guard = new Map<string, GuardStatus>();
+  if (split.length > 0 && ruleText === undefined) guard = guardVerdicts(split);
+  if (split.length > 0 && ruleText !== undefined) {
+    // Another rule text (for testing this comparison itself).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cef-rule-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'rule.guard'), ruleText);
+      guard = guardVerdicts(split, path.join(dir, 'rule.guard'));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
   const disagreements: string[] = [];
   const counts = { 'protected': 0, 'unprotected': 0, 'not-fargate': 0 };
   for (const { id, template } of items) {
