@@ -3,6 +3,7 @@
  * Guard rules (@cdklabs/cdk-validator-cfnguard, with the real cfn-guard), so that `cdk synth`
  * fails when a Fargate task is unprotected.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -22,11 +23,30 @@ if (unavailable && !process.env.CI) {
 const describeWithGuard = unavailable && !process.env.CI ? describe.skip : describe;
 
 describe('CoverageRule.guardFile()', () => {
-  test('is the Guard rule file shipped in the package', () => {
+  test('is the Guard rule file of the repository', () => {
     const file = CoverageRule.guardFile();
     expect(path.isAbsolute(file)).toBe(true);
     expect(file).toBe(path.resolve(__dirname, '..', 'rules', 'enforced-fargate-tasks.guard'));
     expect(fs.readFileSync(file, 'utf8')).toMatch(/^rule enforced_fargate_tasks /m);
+  });
+
+  test('names the rule inside an installed package too (as the jsii runtime of every language unpacks it)', () => {
+    // GIVEN the npm tarball (needs the jsii build), unpacked elsewhere, as jsii's kernel does for
+    // Python, Java, .NET and Go
+    const root = path.resolve(__dirname, '..');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cef-pack-'));
+    try {
+      const [{ filename }] = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+      execFileSync('tar', ['-xzf', path.join(dir, filename), '-C', dir]);
+      // WHEN the compiled library is loaded from there (its peers from this project's node_modules)
+      const script = `process.stdout.write(require(${JSON.stringify(path.join(dir, 'package', 'lib', 'index.js'))}).CoverageRule.guardFile())`;
+      const file = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') } });
+      // THEN
+      expect(file).toBe(path.join(dir, 'package', 'rules', 'enforced-fargate-tasks.guard'));
+      expect(fs.readFileSync(file, 'utf8')).toBe(fs.readFileSync(path.join(root, 'rules', 'enforced-fargate-tasks.guard'), 'utf8'));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
