@@ -33,6 +33,8 @@ function synthesized(): { id: string; template: any }[] {
   const enforced = new EnforcedFargateTaskDefinition(stack, 'Enforced', { enforcer, excludedContainers: ['log-router'] });
   enforced.addContainer('app', { image: ecs.ContainerImage.fromRegistry('app:1'), entryPoint: ['/app'], command: ['serve'] });
   enforced.addContainer('log-router', { image: ecs.ContainerImage.fromRegistry('fluent-bit:2'), command: ['run'] });
+  const writable = new EnforcedFargateTaskDefinition(stack, 'Writable', { enforcer: new Enforcer({ image: ecs.ContainerImage.fromRegistry('registry.example.com/enforcer:1'), readOnly: false }) });
+  writable.addContainer('app', { image: ecs.ContainerImage.fromRegistry('app:1'), entryPoint: ['/app'] });
   const plain = new ecs.FargateTaskDefinition(stack, 'Plain');
   plain.addContainer('app', { image: ecs.ContainerImage.fromRegistry('app:1'), command: ['serve'] });
   const ec2Only = new ecs.Ec2TaskDefinition(stack, 'Ec2Only');
@@ -94,11 +96,15 @@ describeWithGuard('the TypeScript checker and the Guard rule', () => {
     expect(report.counts.protected).toBeGreaterThanOrEqual(3);
   });
 
-  test('agree on synthesized tasks: enforced, plain Fargate, an ecs_patterns service, EC2', () => {
-    const report = compareCoverage(synthesized());
+  test('agree on synthesized tasks: enforced, enforced with a writable mount, plain Fargate, an ecs_patterns service, EC2', () => {
+    const corpus = synthesized();
+    const report = compareCoverage(corpus);
     expect(report.disagreements).toEqual([]);
-    // The enforced task is protected; the plain one and the pattern's are not; EC2 is out of scope.
-    expect(report.counts).toEqual({ 'protected': 1, 'unprotected': 2, 'not-fargate': 1 });
+    // The enforced task is protected; the writable one, the plain one and the pattern's are not;
+    // EC2 is out of scope.
+    expect(report.counts).toEqual({ 'protected': 1, 'unprotected': 3, 'not-fargate': 1 });
+    const writable = checkTemplate(corpus[0].template).tasks.find(t => t.logicalId.startsWith('Writable'))!;
+    expect(writable.containers.find(c => c.name === 'app')!.why).toEqual(["mounts volumes from the enforcer sidecar 'enforcer' without read-only (ReadOnly is false, must be true)"]);
   });
 
   test('agree that an app protected by the Aspect is protected: patterns, a CfnInclude of a hand-written template, an exempt task', () => {
