@@ -1,4 +1,4 @@
-/** The test helper that translates a task definition into podman runs (support/podman-task.ts). */
+/** The test helper that translates a task definition into podman runs (support/podman-task.ts, on lib/run/plan.ts). */
 import { planTask } from './support/podman-task';
 
 const enforcer = { Name: 'enforcer', Image: 'registry.example.com/enforcer:1', Essential: false, ReadonlyRootFilesystem: true, Cpu: 0 };
@@ -37,8 +37,8 @@ describe('planTask', () => {
   });
 
   test('refuses what it cannot run faithfully', () => {
-    expect(() => planTask([app, enforcer], { namePrefix: 't' })).toThrow(/secret TOKEN has no fake value/);
-    expect(() => planTask([{ ...enforcer, HealthCheck: { Command: ['CMD', 'true'] } }], { namePrefix: 't' })).toThrow(/property HealthCheck is not translated/);
+    expect(() => planTask([app, enforcer], { namePrefix: 't' })).toThrow(/secret TOKEN has no local value/);
+    expect(() => planTask([{ ...enforcer, Essential: true, HealthCheck: { Command: ['CMD', 'true'] } }], { namePrefix: 't' })).toThrow(/HealthCheck cannot be reproduced/);
     expect(() => planTask([{ ...app, DependsOn: [{ ContainerName: 'enforcer', Condition: 'HEALTHY' }] }, enforcer], { namePrefix: 't', secretValues: { TOKEN: 'x' } }))
       .toThrow(/HEALTHY on 'enforcer' is not supported/);
     expect(() => planTask([{ ...app, Command: [{ Ref: 'X' }] }, enforcer], { namePrefix: 't', secretValues: { TOKEN: 'x' } })).toThrow(/not a plain value/);
