@@ -46,7 +46,7 @@ const NOT_RUNTIME = new Set([
 ]);
 /** Keys that change nothing inside the container but that a user may expect to see reproduced. */
 const NOT_REPRODUCED: { [key: string]: string } = {
-  LogConfiguration: 'its logs are printed here instead',
+  LogConfiguration: 'the logs are printed here instead',
   Cpu: 'no CPU limit is applied',
   Memory: 'no memory limit is applied',
   MemoryReservation: 'no memory reservation is applied',
@@ -60,7 +60,7 @@ const HANDLED = new Set([
 const REFUSED_WHY: { [key: string]: string } = {
   HealthCheck: 'health checks are not run here (ECS runs them inside the container, outside the enforcer)',
   FirelensConfiguration: 'ECS generates a FireLens router\'s configuration and routes the other containers\' logs to it; ' +
-    'leave the router out with --without <name> (the logs of every container are printed here)',
+    'leave the router out with --without <its name>, and every container\'s logs are printed here',
   EnvironmentFiles: 'environment files live in S3; put their variables in --env instead',
   Privileged: 'Fargate does not allow it',
   ResourceRequirements: 'GPUs and inference accelerators are not available here',
@@ -225,6 +225,7 @@ export function planTaskRun(task: { [key: string]: any }, options: RunPlanOption
   const containers = all.filter(c => !without.has(c.Name));
   if (!containers.some(c => c.Essential !== false)) throw new RunPlanError('no essential container left to run: a task needs at least one');
   const usedSecrets = new Map<string, string>();
+  const notReproducedBy: { [key: string]: string[] } = {};
   const byName = new Map(containers.map(c => [c.Name as string, c]));
 
   const planned = startOrder(containers).map((c): PlannedContainer => {
@@ -233,13 +234,13 @@ export function planTaskRun(task: { [key: string]: any }, options: RunPlanOption
     for (const key of Object.keys(c)) {
       if (NOT_RUNTIME.has(key) || HANDLED.has(key)) continue;
       if (NOT_REPRODUCED[key] !== undefined) {
-        notReproduced.push(`${where} ${key}: ${NOT_REPRODUCED[key]}`);
+        if (!(key === 'Cpu' && Number(c.Cpu) === 0)) (notReproducedBy[key] ??= []).push(name);
         continue;
       }
       throw new RunPlanError(`${where}: ${key} cannot be reproduced locally${REFUSED_WHY[key] ? ` (${REFUSED_WHY[key]})` : ''}; run refuses the task rather than run it differently`);
     }
     if (c.FirelensConfiguration !== undefined && options.firelensRouterAsContainer !== true) {
-      throw new RunPlanError(`${where}: FirelensConfiguration cannot be reproduced locally (${REFUSED_WHY.FirelensConfiguration}); run refuses the task rather than run it differently`);
+      throw new RunPlanError(`${where}: FirelensConfiguration cannot be reproduced locally: ${REFUSED_WHY.FirelensConfiguration}`);
     }
     const args: string[] = [];
     const waitFor: PlannedContainer['waitFor'][number][] = [];
@@ -319,6 +320,9 @@ export function planTaskRun(task: { [key: string]: any }, options: RunPlanOption
         throw new RunPlanError(`container '${p.name}': a dependency with condition ${w.condition} on '${w.name}' requires '${w.name}' to be non-essential (ECS rejects this task definition)`);
       }
     }
+  }
+  for (const [key, containerNames] of Object.entries(notReproducedBy)) {
+    notReproduced.push(`${key} of ${containerNames.join(', ')}: ${NOT_REPRODUCED[key]}`);
   }
   return {
     containers: planned,
