@@ -86,6 +86,29 @@ function synthesize(): string {
       stopTimeout: Duration.seconds(5),
     });
   });
+  new TaskStack(app, 'Waits', task => {
+    // A dependency that never reaches COMPLETE within its StartTimeout.
+    const init = task.addContainer('init', {
+      image: shell, essential: false, entryPoint: ['/bin/busybox', 'sleep', '600'], startTimeout: Duration.seconds(2), stopTimeout: Duration.seconds(2),
+    });
+    const main = task.addContainer('app', { image: shell, entryPoint: ['/bin/sh', '-c', 'echo app must not run'] });
+    main.addContainerDependencies({ container: init, condition: ecs.ContainerDependencyCondition.COMPLETE });
+  });
+  new TaskStack(app, 'Shares', task => {
+    // COMPLETE accepts any exit code; a task volume carries a file from one container to the next;
+    // both containers are in the task's one network namespace.
+    task.addVolume({ name: 'handover' });
+    const init = task.addContainer('init', {
+      image: shell, essential: false,
+      entryPoint: ['/bin/sh', '-c', 'echo written-by-init > /handover/file; echo "net $(/bin/busybox readlink /proc/self/ns/net)"; exit 5'],
+    });
+    init.addMountPoints({ sourceVolume: 'handover', containerPath: '/handover', readOnly: false });
+    const main = task.addContainer('app', {
+      image: shell, entryPoint: ['/bin/sh', '-c', 'cat /handover/file; echo "net $(/bin/busybox readlink /proc/self/ns/net)"; echo x > /handover/other || echo read-only'],
+    });
+    main.addMountPoints({ sourceVolume: 'handover', containerPath: '/handover', readOnly: true });
+    main.addContainerDependencies({ container: init, condition: ecs.ContainerDependencyCondition.COMPLETE });
+  });
   new TaskStack(app, 'Asset', task => {
     const context = path.join(tmp, 'asset');
     fs.mkdirSync(context, { recursive: true });
@@ -227,6 +250,42 @@ describeE2E('cdk-enforced-fargate run, end to end in podman', () => {
     expectNothingLeft();
   }, 180_000);
 
+  test('a dependency that does not reach COMPLETE within its StartTimeout: the app is not started', async () => {
+    const r = await run(['Waits/Task']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("cdk-enforced-fargate run: container 'app' will not be started: dependency 'init' did not reach COMPLETE within its StartTimeout of 2s");
+    expect(r.out.join('\n')).not.toContain('app must not run');
+    expectNothingLeft();
+  }, 180_000);
+
+  test('COMPLETE after a non-zero exit, a task volume handed from one container to the next, one network namespace', async () => {
+    const r = await run(['Shares/Task']);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain("cdk-enforced-fargate run: container 'init' exited 5");
+    expect(r.out).toContain('app      | written-by-init');
+    expect(r.err.join('\n')).toMatch(/app +\| .*Read-only file system/);
+    expect(r.out).toContain('app      | read-only');
+    const net = (name: string) => r.out.find(l => l.startsWith(`${name.padEnd(8)} | net `))!.split(' | net ')[1];
+    expect(net('init')).toMatch(/^net:\[\d+\]$/);
+    expect(net('app')).toBe(net('init'));
+    expectNothingLeft();
+  }, 180_000);
+
+  test('--secret takes a secret from this environment', async () => {
+    process.env.AQUA_TOKEN = 'from the environment';
+    try {
+      const r = await run(['AquaNginx/Web', '--secret', 'AQUA_TOKEN']);
+      expect(r.code).toBe(0);
+      expect(envOf(records(r.out, 'nginx')[1])).toMatchObject({ AQUA_TOKEN: 'from the environment' });
+    } finally {
+      delete process.env.AQUA_TOKEN;
+    }
+    const missing = await run(['AquaNginx/Web', '--secret', 'AQUA_TOKEN']);
+    expect(missing.code).toBe(125);
+    expect(missing.err).toEqual([expect.stringContaining('--secret AQUA_TOKEN: this environment has no variable AQUA_TOKEN')]);
+    expectNothingLeft();
+  }, 180_000);
+
   test('an image asset of the stack is built from the cloud assembly and run under the enforcer', async () => {
     const r = await run(['Asset/Task']);
     expect(r.code).toBe(0);
@@ -247,7 +306,7 @@ describeE2E('cdk-enforced-fargate run, end to end in podman', () => {
     expectNothingLeft();
   });
 
-  test('SIGINT to the real bin: the task is stopped, everything it created is removed, exit 130', async () => {
+  test.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s to the real bin: the task is stopped, everything it created is removed, exit %d', async (sig, expected) => {
     const main = path.join(__dirname, '..', 'lib', 'cli', 'main.ts');
     const child = spawn(process.execPath, ['--import', 'tsx', main, 'run', '--cdk-out', cdkOut, '--engine', 'podman', '--network', 'none', '--pull', 'never', 'Long/Task'],
       { cwd: path.join(__dirname, '..'), env: { ...process.env, ...podman!.environment }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -262,10 +321,10 @@ describeE2E('cdk-enforced-fargate run, end to end in podman', () => {
     });
     // Running now: a container and the pod exist.
     expect(podman!.must(['ps', '-q']).trim()).not.toBe('');
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
-    expect(stderr).toContain('SIGINT: stopping the task and removing what it created');
-    expect(stderr).toContain('task stopped: interrupted (SIGINT); exit code 130');
+    child.kill(sig);
+    expect(await exited).toBe(expected);
+    expect(stderr).toContain(`${sig}: stopping the task and removing what it created`);
+    expect(stderr).toContain(`task stopped: interrupted (${sig}); exit code ${expected}`);
     expectNothingLeft();
   }, 180_000);
 });
