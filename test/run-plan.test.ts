@@ -146,3 +146,14 @@ describe('planTaskRun', () => {
     });
   });
 });
+
+describe('planTaskRun for Docker', () => {
+  test('the entry point is its first element and the rest go before the command: the same argv', () => {
+    const plan = planTaskRun(task([enforcer, app]), { namePrefix: 'p', secretValues: secrets, engine: 'docker' });
+    expect(plan.containers[0].options).toEqual(['--read-only']);
+    expect(plan.containers[1].options).toEqual(expect.arrayContaining(['--entrypoint', '/aqua/microenforcer']));
+    expect(plan.containers[1].command).toEqual(['/docker-entrypoint.sh', 'nginx', '-g', 'daemon off;']);
+    const empty = planTaskRun(task([{ Name: 'a', Image: 'a', EntryPoint: [], Command: ['x'] }]), { namePrefix: 'p', engine: 'docker' });
+    expect(empty.containers[0]).toMatchObject({ options: ['--entrypoint', ''], command: ['x'] });
+  });
+});

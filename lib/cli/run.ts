@@ -183,6 +183,7 @@ export async function runCommand(args: string[], io: Io, signal?: AbortSignal): 
       environment,
       secretValues: secretValues(values['secrets-file'], values.secret, io.cwd),
       without: values.without,
+      engine: kind,
     });
     say(`task ${describeTask(task)}, ${plan.containers.length} containers, engine ${kind}`);
     for (const line of plan.notReproduced) say(`not reproduced: ${line}`);
@@ -197,7 +198,11 @@ export async function runCommand(args: string[], io: Io, signal?: AbortSignal): 
     }
     for (const b of builds) {
       say(`building image asset of container '${b.container}' (${b.tag})`);
-      const r = await engine.exec(b.args);
+      const r = await engine.exec(b.args, {}, signal);
+      if (signal?.aborted) {
+        say(`${String(signal.reason)}: image build stopped`);
+        return signal.reason === 'SIGTERM' ? 143 : 130;
+      }
       if (r.status !== 0) throw new RunPlanError(`building the image asset of container '${b.container}' failed (${kind} exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     }
     const width = Math.max(...plan.containers.map(c => c.name.length));

@@ -37,10 +37,16 @@ export class Engine {
     this.env = options.env ?? process.env;
   }
 
-  /** Runs `<engine> <args>`; resolves with its status and (bounded) output. Never rejects. */
-  public exec(args: string[], extraEnv: { [name: string]: string } = {}): Promise<EngineResult> {
+  /**
+   * Runs `<engine> <args>`; resolves with its status and (bounded) output. Never rejects.
+   * Aborting `signal` ends the call (its whole process group), e.g. a long image build on Ctrl-C.
+   */
+  public exec(args: string[], extraEnv: { [name: string]: string } = {}, signal?: AbortSignal): Promise<EngineResult> {
     return new Promise(resolve => {
       const child = spawn(this.program, args, { env: { ...this.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const kill = () => { if (child.pid !== undefined && child.exitCode === null) { try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ } } };
+      signal?.addEventListener('abort', kill);
+      child.on('close', () => signal?.removeEventListener('abort', kill));
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => { if (stdout.length < MAX_OUTPUT) stdout += d.toString('utf8'); });

@@ -88,6 +88,13 @@ export interface RunPlanOptions {
   readonly environment?: { [name: string]: string };
   /** The local image of a container, by container name or by the template's image text. */
   readonly images?: { [containerOrImage: string]: string };
+  /**
+   * The engine the options are for: podman takes the entry point as a JSON list and adds tmpfs
+   * mounts to a read-only container unless told not to; Docker takes the entry point's first
+   * element only (the rest go before the command, which gives the same argv).
+   * @default 'podman'
+   */
+  readonly engine?: 'podman' | 'docker';
   /** Containers to leave out of the run (a FireLens router, for instance). */
   readonly without?: string[];
   /**
@@ -207,6 +214,7 @@ function taskVolumes(task: { [key: string]: any }, notReproduced: string[]): Map
  */
 export function planTaskRun(task: { [key: string]: any }, options: RunPlanOptions): RunPlan {
   const engineName = (name: string) => `${options.namePrefix}-${name}`;
+  const docker = options.engine === 'docker';
   const notReproduced: string[] = [];
   const volumes = taskVolumes(task, notReproduced);
   const all: CfnContainer[] = task.ContainerDefinitions ?? [];
@@ -286,7 +294,7 @@ export function planTaskRun(task: { [key: string]: any }, options: RunPlanOption
     for (const cap of linux.Capabilities?.Add ?? []) args.push('--cap-add', plainString(cap, `${where} capability`, 'name the capability'));
     for (const cap of linux.Capabilities?.Drop ?? []) args.push('--cap-drop', plainString(cap, `${where} capability`, 'name the capability'));
     if (linux.InitProcessEnabled === true) args.push('--init');
-    if (c.ReadonlyRootFilesystem === true) args.push('--read-only', '--read-only-tmpfs=false');
+    if (c.ReadonlyRootFilesystem === true) args.push('--read-only', ...(docker ? [] : ['--read-only-tmpfs=false']));
     if (c.User !== undefined) args.push('--user', plainString(c.User, `${where} User`, 'run cannot know it'));
     if (c.WorkingDirectory !== undefined) args.push('--workdir', plainString(c.WorkingDirectory, `${where} WorkingDirectory`, 'run cannot know it'));
     for (const [key, value] of Object.entries(c.DockerLabels ?? {})) {
@@ -295,7 +303,9 @@ export function planTaskRun(task: { [key: string]: any }, options: RunPlanOption
     for (const u of c.Ulimits ?? []) {
       args.push('--ulimit', `${plainString(u.Name, `${where} Ulimits`, '')}=${seconds(u.SoftLimit, `${where} Ulimits ${u.Name}`)}:${seconds(u.HardLimit, `${where} Ulimits ${u.Name}`)}`);
     }
-    if (c.EntryPoint !== undefined) args.push('--entrypoint', JSON.stringify(stringList(c.EntryPoint, `${where} EntryPoint`)));
+    const entryPoint = c.EntryPoint === undefined ? undefined : stringList(c.EntryPoint, `${where} EntryPoint`);
+    const command = c.Command === undefined ? [] : stringList(c.Command, `${where} Command`);
+    if (entryPoint !== undefined) args.push('--entrypoint', docker ? (entryPoint[0] ?? '') : JSON.stringify(entryPoint));
     const templateImage = typeof c.Image === 'string' ? c.Image : undefined;
     const image = options.images?.[name] ?? (templateImage !== undefined ? options.images?.[templateImage] ?? templateImage : undefined);
     if (image === undefined) {
@@ -310,7 +320,7 @@ export function planTaskRun(task: { [key: string]: any }, options: RunPlanOption
       stopTimeout: c.StopTimeout === undefined ? 30 : seconds(c.StopTimeout, `${where} StopTimeout`),
       image,
       options: args,
-      command: c.Command === undefined ? [] : stringList(c.Command, `${where} Command`),
+      command: docker && entryPoint !== undefined ? [...entryPoint.slice(1), ...command] : command,
     };
   });
   // A COMPLETE or SUCCESS dependency on an essential container is rejected by ECS at registration.

@@ -247,14 +247,14 @@ export async function runTask(plan: RunPlan, o: RunTaskOptions): Promise<TaskOut
 export async function cleanup(e: Engine, label: string, names: string[], taskName: string): Promise<string[]> {
   const filter = ['--filter', `label=${label}`];
   const ids = async (args: string[]) => lines((await e.exec(args)).stdout);
-  for (const name of [...names].reverse()) await e.exec(['rm', '-f', '-v', '-t', '0', name]);
-  for (const id of await ids(['ps', '-a', '-q', ...filter])) {
-    if (e.kind === 'podman' || id) await e.exec(['rm', '-f', '-v', '-t', '0', id]);
-  }
+  // podman's rm takes a stop timeout; Docker's kills at once.
+  const rm = e.kind === 'podman' ? ['rm', '-f', '-v', '-t', '0'] : ['rm', '-f', '-v'];
+  for (const name of [...names].reverse()) await e.exec([...rm, name]);
+  for (const id of await ids(['ps', '-a', '-q', ...filter])) await e.exec([...rm, id]);
   if (e.kind === 'podman') {
     await e.exec(['pod', 'rm', '-f', taskName]);
   } else {
-    await e.exec(['rm', '-f', '-v', '-t', '0', taskName]);
+    await e.exec([...rm, taskName]);
   }
   for (const v of await ids(['volume', 'ls', '-q', ...filter])) await e.exec(['volume', 'rm', '-f', v]);
   const left = [
