@@ -17,6 +17,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { AquaNginxStack } from '../examples/aqua-nginx';
 import { MultiContainerStack } from '../examples/multi-container';
 import { EnforcedFargateTaskDefinition, Enforcer } from '../lib';
+import { main } from '../lib/cli/main';
 import { runCommand } from '../lib/cli/run';
 import { Podman } from './support/podman-task';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -327,6 +328,50 @@ describeE2E('cdk-enforced-fargate run, end to end in podman', () => {
     expect(stderr).toContain(`task stopped: interrupted (${sig}); exit code ${expected}`);
     expectNothingLeft();
   }, 180_000);
+});
+
+describe('cdk-enforced-fargate run, without containers', () => {
+  const io = () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), cwd: tmp, stdin: () => '' } };
+  };
+
+  test('the dispatcher lists run, and run --help tells its options and exit codes', async () => {
+    const top = io();
+    expect(await main(['--help'], top.io)).toBe(0);
+    expect(top.out.join('\n')).toMatch(/^ {2}run +start a synthesized task definition locally/m);
+    const help = io();
+    expect(await main(['run', '--help'], help.io)).toBe(0);
+    expect(help.out.join('\n')).toMatch(/^Usage: cdk-enforced-fargate run \[options\] \[TASK\]/);
+    expect(help.out.join('\n')).toContain('--secrets-file FILE');
+  });
+
+  test('usage errors exit 2; an assembly that is not there exits 125 with one line', async () => {
+    for (const args of [['--engine', 'lxc'], ['--network', 'host'], ['--pull', 'sometimes'], ['A', 'B'], ['--image', 'noequals'], ['--bogus']]) {
+      const r = io();
+      expect(await main(['run', '--cdk-out', tmp, ...args], r.io)).toBe(2);
+      expect(r.err[0]).toMatch(/^cdk-enforced-fargate run: /);
+    }
+    const missing = io();
+    expect(await main(['run', '--cdk-out', path.join(tmp, 'nope')], missing.io)).toBe(125);
+    expect(missing.err).toEqual([expect.stringMatching(/nope\/manifest.json: not found; synthesize first/)]);
+  });
+
+  test('--list names every task definition; without a name, the candidates are listed', async () => {
+    const outdir = fs.mkdtempSync(path.join(tmp, 'list-'));
+    const app = new App({ outdir, context: { 'aws:cdk:enable-path-metadata': true } });
+    const stack = new Stack(app, 'Two');
+    new ecs.FargateTaskDefinition(stack, 'A').addContainer('a', { image: ecs.ContainerImage.fromRegistry('a:1') });
+    new ecs.FargateTaskDefinition(stack, 'B').addContainer('b', { image: ecs.ContainerImage.fromRegistry('b:1') });
+    app.synth();
+    const list = io();
+    expect(await main(['run', '--cdk-out', outdir, '--list'], list.io)).toBe(0);
+    expect(list.out).toEqual([expect.stringMatching(/^Two\/A {2}\(stack Two, logical id A\w+\)$/), expect.stringMatching(/^Two\/B /)]);
+    const unnamed = io();
+    expect(await main(['run', '--cdk-out', outdir], unnamed.io)).toBe(125);
+    expect(unnamed.err[0]).toMatch(/the cloud assembly has 2 task definitions; name one:\n {2}Two\/A .*\n {2}Two\/B /);
+  });
 });
 
 afterAll(() => {

@@ -44,6 +44,7 @@ describe('planTaskRun', () => {
       expect(plan.secretEnvironment).toEqual({ TOKEN: 'local token' });
       // What is knowingly not reproduced is said, once per setting (cpu 0 of the sidecar is not worth a line).
       expect(plan.notReproduced).toEqual([
+        'the task metadata endpoint and the variables the ECS agent adds (ECS_CONTAINER_METADATA_URI_V4, AWS_REGION, AWS_EXECUTION_ENV...)',
         'task role: the containers get no AWS credentials from it',
         'LogConfiguration of app: the logs are printed here instead',
         'Memory of app: no memory limit is applied',

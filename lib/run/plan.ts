@@ -195,6 +195,7 @@ function taskVolumes(task: { [key: string]: any }, notReproduced: string[]): Map
   const os = task.RuntimePlatform?.OperatingSystemFamily;
   if (os !== undefined && os !== 'LINUX') throw new RunPlanError(`task RuntimePlatform.OperatingSystemFamily ${JSON.stringify(os)}: run starts Linux containers only`);
   if (task.PidMode !== undefined && task.PidMode !== 'task') throw new RunPlanError(`task PidMode ${JSON.stringify(task.PidMode)} cannot be reproduced (Fargate allows 'task' only)`);
+  notReproduced.push('the task metadata endpoint and the variables the ECS agent adds (ECS_CONTAINER_METADATA_URI_V4, AWS_REGION, AWS_EXECUTION_ENV...)');
   if (task.TaskRoleArn !== undefined) notReproduced.push('task role: the containers get no AWS credentials from it');
   const volumes = new Map<string, string>();
   for (const v of task.Volumes ?? []) {
