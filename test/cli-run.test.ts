@@ -87,6 +87,10 @@ function synthesize(): string {
       stopTimeout: Duration.seconds(5),
     });
   });
+  new TaskStack(app, 'Stubborn', task => {
+    // PID 1 without a handler ignores SIGTERM: only SIGKILL stops it before its StopTimeout (120 s).
+    task.addContainer('app', { image: shell, entryPoint: ['/bin/busybox', 'sleep', '600'], stopTimeout: Duration.seconds(120) });
+  });
   new TaskStack(app, 'Waits', task => {
     // A dependency that never reaches COMPLETE within its StartTimeout.
     const init = task.addContainer('init', {
@@ -307,9 +311,10 @@ describeE2E('cdk-enforced-fargate run, end to end in podman', () => {
     expectNothingLeft();
   });
 
-  test.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s to the real bin: the task is stopped, everything it created is removed, exit %d', async (sig, expected) => {
-    const main = path.join(__dirname, '..', 'lib', 'cli', 'main.ts');
-    const child = spawn(process.execPath, ['--import', 'tsx', main, 'run', '--cdk-out', cdkOut, '--engine', 'podman', '--network', 'none', '--pull', 'never', 'Long/Task'],
+  /** Starts the real bin on a task; resolves once its app container has started. */
+  async function startBin(taskName: string) {
+    const bin = path.join(__dirname, '..', 'lib', 'cli', 'main.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', bin, 'run', '--cdk-out', cdkOut, '--engine', 'podman', '--network', 'none', '--pull', 'never', taskName],
       { cwd: path.join(__dirname, '..'), env: { ...process.env, ...podman!.environment }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     const exited = new Promise<number | null>(resolve => child.on('close', code => resolve(code)));
@@ -320,14 +325,31 @@ describeE2E('cdk-enforced-fargate run, end to end in podman', () => {
       });
       void exited.then(() => reject(new Error(`the run ended before the app started:\n${stderr}`)));
     });
+    return { child, exited, stderr: () => stderr };
+  }
+
+  test.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s to the real bin: the task is stopped, everything it created is removed, exit %d', async (sig, expected) => {
+    const { child, exited, stderr } = await startBin('Long/Task');
     // Running now: a container and the pod exist.
     expect(podman!.must(['ps', '-q']).trim()).not.toBe('');
     child.kill(sig);
     expect(await exited).toBe(expected);
-    expect(stderr).toContain(`${sig}: stopping the task and removing what it created`);
-    expect(stderr).toContain(`task stopped: interrupted (${sig}); exit code ${expected}`);
+    expect(stderr()).toContain(`${sig}: stopping the task and removing what it created`);
+    expect(stderr()).toContain(`task stopped: interrupted (${sig}); exit code ${expected}`);
     expectNothingLeft();
   }, 180_000);
+
+  test('a second SIGINT kills a container that ignores SIGTERM instead of waiting out its StopTimeout', async () => {
+    const { child, exited, stderr } = await startBin('Stubborn/Task');
+    child.kill('SIGINT');
+    await new Promise(resolve => setTimeout(resolve, 1000));
+    expect(child.exitCode).toBeNull();
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr()).toContain('SIGINT again: killing the task, then removing what it created');
+    expect(stderr()).toContain("container 'app' exited 137");
+    expectNothingLeft();
+  }, 100_000);
 });
 
 describe('cdk-enforced-fargate run, without containers', () => {

@@ -110,7 +110,7 @@ function quote(arg: string): string {
 }
 
 /** Runs the command; `signal` stops the task (the bin wires SIGINT/SIGTERM to it). */
-export async function runCommand(args: string[], io: Io, signal?: AbortSignal): Promise<number> {
+export async function runCommand(args: string[], io: Io, signal?: AbortSignal, force?: AbortSignal): Promise<number> {
   let values;
   let positionals;
   try {
@@ -217,6 +217,7 @@ export async function runCommand(args: string[], io: Io, signal?: AbortSignal): 
       log: (container, line, stream) => (stream === 'stdout' ? io.out : io.err)(`${container.padEnd(width)} | ${line}`),
       say,
       signal,
+      force,
     });
     say(`task stopped: ${outcome.stoppedReason}; exit code ${outcome.exitCode}`);
     if (outcome.leftovers.length > 0) return outcome.exitCode === 0 ? RUN_FAILED : outcome.exitCode;
@@ -239,18 +240,22 @@ export const runCliCommand: Command = {
   summary: 'start a synthesized task definition locally (podman or Docker) as ECS would',
   run: async (args, io) => {
     const controller = new AbortController();
+    const force = new AbortController();
     const handlers = (['SIGINT', 'SIGTERM'] as const).map(sig => {
       const handler = () => {
         if (!controller.signal.aborted) {
-          io.err(`cdk-enforced-fargate run: ${sig}: stopping the task and removing what it created`);
+          io.err(`cdk-enforced-fargate run: ${sig}: stopping the task and removing what it created (again to kill it at once)`);
           controller.abort(sig);
+        } else if (!force.signal.aborted) {
+          io.err(`cdk-enforced-fargate run: ${sig} again: killing the task, then removing what it created`);
+          force.abort(sig);
         }
       };
       process.on(sig, handler);
       return () => process.off(sig, handler);
     });
     try {
-      return await runCommand(args, io, controller.signal);
+      return await runCommand(args, io, controller.signal, force.signal);
     } finally {
       handlers.forEach(off => off());
     }

@@ -40,6 +40,8 @@ export interface RunTaskOptions {
   readonly say: (line: string) => void;
   /** Aborting it stops the task (as ECS's StopTask does) and cleans up. */
   readonly signal?: AbortSignal;
+  /** Aborting it kills the task's containers at once (a second Ctrl-C) instead of waiting out their StopTimeout. */
+  readonly force?: AbortSignal;
 }
 
 /** What became of one container. */
@@ -220,9 +222,15 @@ export async function runTask(plan: RunPlan, o: RunTaskOptions): Promise<TaskOut
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     // ECS stops the containers in reverse start order: SIGTERM, then SIGKILL after StopTimeout.
+    const kill = () => {
+      o.say('killing the task\'s containers');
+      for (const c of startOrder) if (states.get(c.name)!.status === 'running') void e.exec(['kill', c.podmanName]);
+    };
+    if (o.force?.aborted) kill(); else o.force?.addEventListener('abort', kill);
     for (const c of [...startOrder].reverse()) {
-      if (states.get(c.name)!.status === 'running') await e.exec(['stop', '-t', String(c.stopTimeout), c.podmanName]);
+      if (states.get(c.name)!.status === 'running' && !o.force?.aborted) await e.exec(['stop', '-t', String(c.stopTimeout), c.podmanName]);
     }
+    o.force?.removeEventListener('abort', kill);
     await Promise.all(waiters);
     await Promise.race([Promise.all(followers.map(f => f.done)), new Promise(r => setTimeout(r, 5000).unref())]);
     followers.forEach(f => f.stop());
