@@ -47,3 +47,14 @@ describe('planTask', () => {
       .toThrow(/dependency cycle/);
   });
 });
+
+describe('planTask with task volumes', () => {
+  test('a mount point of a task volume is a volume of its own, empty at first, read-only where the definition says so', () => {
+    const init = { Name: 'init', Image: 'i', Essential: false, MountPoints: [{ SourceVolume: 'bin', ContainerPath: '/out', ReadOnly: false }] };
+    const main = { Name: 'main', Image: 'm', DependsOn: [{ ContainerName: 'init', Condition: 'SUCCESS' }], MountPoints: [{ SourceVolume: 'bin', ContainerPath: '/in', ReadOnly: true }] };
+    const plan = planTask([main, init], { namePrefix: 't', volumes: ['bin'] });
+    expect(plan[0].runArgs).toEqual(expect.arrayContaining(['-v', 't-volume-bin:/out:rw,nocopy']));
+    expect(plan[1].runArgs).toEqual(expect.arrayContaining(['-v', 't-volume-bin:/in:ro,nocopy']));
+    expect(() => planTask([main, init], { namePrefix: 't' })).toThrow(/mount point of volume 'bin', which is not a volume of the task/);
+  });
+});

@@ -63,13 +63,13 @@ describe('planTaskRun', () => {
           Ulimits: [{ Name: 'nofile', SoftLimit: 1024, HardLimit: 2048 }],
         },
       ], { Volumes: [{ Name: 'bin' }], PidMode: 'task' }), { namePrefix: 'p' });
-      expect(plan.volumes).toEqual(['p-bin']);
+      expect(plan.volumes).toEqual(['p-volume-bin']);
       expect(plan.sharedPidNamespace).toBe(true);
-      expect(plan.containers[0]).toMatchObject({ startTimeout: 30, options: ['-v', 'p-bin:/out'] });
+      expect(plan.containers[0]).toMatchObject({ startTimeout: 30, options: ['-v', 'p-volume-bin:/out:rw,nocopy'] });
       expect(plan.containers[1]).toMatchObject({
         stopTimeout: 5,
         waitFor: [{ name: 'init', condition: 'SUCCESS' }],
-        options: ['-v', 'p-bin:/cws:ro', '--cap-drop', 'NET_RAW', '--init', '--user', '1000:1000', '--workdir', '/srv',
+        options: ['-v', 'p-volume-bin:/cws:ro,nocopy', '--cap-drop', 'NET_RAW', '--init', '--user', '1000:1000', '--workdir', '/srv',
           '--label', 'cdk-enforced-fargate.excluded=log router', '--ulimit', 'nofile=1024:2048'],
       });
     });

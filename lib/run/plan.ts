@@ -12,7 +12,7 @@
  *   of the dependency bounds the wait for COMPLETE/SUCCESS. HEALTHY and health checks are refused.
  * - `VolumesFrom`: `--volumes-from <source>:ro` when `ReadOnly` is true, else `:rw`.
  * - task `Volumes` with only a name (Fargate's task storage) and `MountPoints`: a volume of the
- *   task, `-v <volume>:<path>[:ro]`.
+ *   run, `-v <prefix>-volume-<name>:<path>:ro|rw,nocopy` (it starts empty, as on Fargate).
  * - `EntryPoint`: `--entrypoint '<JSON list>'` (each element one argv element; as in Docker this
  *   also drops the image CMD). `Command`: the arguments after the image, one per element, no shell.
  * - `Environment`: `-e NAME=VALUE`; `Secrets`: a value given locally (ECS resolves `ValueFrom` and
@@ -269,7 +269,9 @@ export function planTaskRun(task: { [key: string]: any }, options: RunPlanOption
       const volume = plainString(m.SourceVolume, `${where} MountPoints SourceVolume`, 'name a task volume');
       if (!volumes.has(volume)) throw new RunPlanError(`${where}: mount point of volume '${volume}', which is not a volume of the task`);
       const target = plainString(m.ContainerPath, `${where} MountPoints ContainerPath`, 'give the path');
-      args.push('-v', `${engineName(volume)}:${target}${m.ReadOnly === true ? ':ro' : ''}`);
+      // nocopy: a Fargate task volume starts empty (ECS copies image content into it only for a
+      // VOLUME of the image at exactly that path, which the plan cannot see; see docs/run.md).
+      args.push('-v', `${engineName(`volume-${volume}`)}:${target}:${m.ReadOnly === true ? 'ro' : 'rw'},nocopy`);
     }
     for (const kv of c.Environment ?? []) {
       const varName = plainString(kv.Name, `${where} Environment`, 'name the variable');
@@ -337,7 +339,7 @@ export function planTaskRun(task: { [key: string]: any }, options: RunPlanOption
   }
   return {
     containers: planned,
-    volumes: [...volumes.keys()].map(engineName),
+    volumes: [...volumes.keys()].map(v => engineName(`volume-${v}`)),
     sharedPidNamespace: task.PidMode === 'task',
     secretEnvironment: options.inlineSecretValues ? {} : Object.fromEntries(usedSecrets),
     notReproduced,

@@ -23,6 +23,8 @@ export interface PlanOptions {
   readonly secretValues?: { [name: string]: string };
   /** Local image to run instead of the template's `Image`, keyed by the template's value. */
   readonly images?: { [templateImage: string]: string };
+  /** The names of the task's volumes (`Volumes[].Name`); a mount point of another is an error. */
+  readonly volumes?: string[];
 }
 
 export interface PlannedContainer {
@@ -42,7 +44,8 @@ export interface PlannedContainer {
  * inside it); `cdk-enforced-fargate run` refuses it instead.
  */
 export function planTask(containers: CfnContainer[], options: PlanOptions): PlannedContainer[] {
-  const plan = planTaskRun({ ContainerDefinitions: containers }, { ...options, inlineSecretValues: true, firelensRouterAsContainer: true });
+  const task = { ContainerDefinitions: containers, ...(options.volumes ? { Volumes: options.volumes.map(Name => ({ Name })) } : {}) };
+  const plan = planTaskRun(task, { ...options, inlineSecretValues: true, firelensRouterAsContainer: true });
   return plan.containers.map(c => ({
     name: c.name,
     podmanName: c.podmanName,
