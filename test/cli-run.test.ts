@@ -10,11 +10,14 @@
  */
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { AquaNginxStack } from '../examples/aqua-nginx';
+import { LoadBalancedServiceStack } from '../examples/load-balanced-service';
 import { MultiContainerStack } from '../examples/multi-container';
 import { EnforcedFargateTaskDefinition, Enforcer } from '../lib';
 import { main } from '../lib/cli/main';
@@ -60,7 +63,7 @@ class TaskStack extends Stack {
     super(app, id);
     const task = new EnforcedFargateTaskDefinition(this, 'Task', {
       enforcer: new Enforcer({ image: ecs.ContainerImage.fromRegistry(ENFORCER_IMAGE) }),
-      imageDefaults: { 'localhost/shell:1': { entryPoint: [], command: ['/bin/sh'] } },
+      imageDefaults: { 'localhost/shell:1': { entryPoint: [], command: ['/bin/sh'] }, 'localhost/web:1': { entryPoint: [], command: [] } },
     });
     build(task);
   }
@@ -73,6 +76,16 @@ function synthesize(): string {
   const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:enable-path-metadata': true } });
   new AquaNginxStack(app, 'AquaNginx');
   new MultiContainerStack(app, 'MultiContainer');
+  new LoadBalancedServiceStack(app, 'LoadBalancedService');
+  new TaskStack(app, 'Serves', task => {
+    // A web server, and a sidecar that reaches it on localhost (awsvpc: one network namespace).
+    task.addContainer('web', { image: ecs.ContainerImage.fromRegistry('localhost/web:1'), entryPoint: ['/bin/busybox', 'httpd', '-f', '-p', '8080', '-h', '/www'], stopTimeout: Duration.seconds(2),
+    });
+    task.addContainer('probe', {
+      image: shell, essential: false,
+      entryPoint: ['/bin/sh', '-c', 'for i in $(busybox seq 1 100); do busybox wget -q -O - http://127.0.0.1:8080/ && exit 0; busybox sleep 0.2; done; exit 1'],
+    });
+  });
   new TaskStack(app, 'Fails', task => {
     task.addContainer('app', { image: shell, entryPoint: ['/bin/sh', '-c', 'echo about to fail; echo to stderr >&2; exit 3'] });
   });
@@ -173,6 +186,8 @@ describeE2E('cdk-enforced-fargate run, end to end in podman', () => {
     podman!.buildImage('docker.io/library/nginx:1.27', { files: { '/docker-entrypoint.sh': b.app }, entryPoint: nginx.entryPoint, command: nginx.command });
     podman!.buildImage('registry.example.com/orders-api:4.2', { files: { '/usr/local/bin/orders-api': b.app }, entryPoint: ['/usr/local/bin/orders-api'], command: ['serve'] });
     podman!.buildImage('registry.example.com/orders-worker:4.2', { files: { '/bin/sh': BUSYBOX, '/usr/bin/orders-worker': b.app }, command: ['orders-worker'] });
+    fs.writeFileSync(path.join(tmp, 'index.html'), 'hello from the task\n');
+    podman!.buildImage('localhost/web:1', { files: { '/bin/busybox': BUSYBOX, '/www/index.html': path.join(tmp, 'index.html') } });
     podman!.buildImage('localhost/shell:1', { files: { '/bin/sh': BUSYBOX, '/bin/busybox': BUSYBOX }, command: ['/bin/sh'] });
     cdkOut = synthesize();
     fs.writeFileSync(secretsFile, '# the Aqua token, for a local run\nAQUA_TOKEN=local token; with = and spaces\n', { mode: 0o600 });
@@ -202,6 +217,52 @@ describeE2E('cdk-enforced-fargate run, end to end in podman', () => {
     // Each line is prefixed with its container's name, padded.
     expect(r.out.every(l => /^(enforcer|nginx   ) \| /.test(l))).toBe(true);
     expect(r.err).toContain('cdk-enforced-fargate run: not reproduced: LogConfiguration of enforcer, nginx: the logs are printed here instead');
+    expectNothingLeft();
+  }, 180_000);
+
+  test('the load-balanced service: web (no entryPoint, no command) runs the image ENTRYPOINT and CMD under the enforcer', async () => {
+    const r = await run(['LoadBalancedService/Site', '--secrets-file', secretsFile]);
+    expect(r.code).toBe(0);
+    const nginx = cdkJson.context['cdk-enforced-fargate:imageDefaults']['nginx:1.27'];
+    const [enforcer, app] = records(r.out, 'web');
+    expect(enforcer.argv).toEqual(['/aqua/microenforcer', ...nginx.entryPoint, ...nginx.command]);
+    expect(app.argv).toEqual([...nginx.entryPoint, ...nginx.command]);
+    expectNothingLeft();
+  }, 180_000);
+
+  test('--network bridge --publish: a sidecar reaches the server on localhost, and so does this machine on the published port', async () => {
+    const port = await new Promise<number>(resolve => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as net.AddressInfo).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    const out: string[] = [];
+    const err: string[] = [];
+    const controller = new AbortController();
+    const running = runCommand(['--cdk-out', cdkOut, '--engine', 'podman', '--pull', 'never', '--network', 'bridge', '--publish', `127.0.0.1:${port}:8080`, 'Serves/Task'],
+      { out: l => out.push(l), err: l => err.push(l), cwd: tmp, stdin: () => '' }, controller.signal);
+    const get = () => new Promise<string>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path: '/' }, res => {
+        let body = '';
+        res.on('data', d => { body += d; });
+        res.on('end', () => resolve(body));
+      }).on('error', reject);
+    });
+    let body = '';
+    for (let i = 0; i < 300 && body === ''; i++) {
+      body = await get().catch(() => '');
+      if (body === '') await new Promise(resolve => setTimeout(resolve, 200));
+    }
+    try {
+      expect(body).toBe('hello from the task\n');
+    } finally {
+      for (let i = 0; i < 300 && !err.some(l => l.includes("container 'probe' exited")); i++) await new Promise(resolve => setTimeout(resolve, 100));
+      controller.abort('SIGINT');
+    }
+    expect(await running).toBe(130);
+    expect(out).toContain('probe    | hello from the task');
+    expect(err).toContain("cdk-enforced-fargate run: container 'probe' exited 0");
     expectNothingLeft();
   }, 180_000);
 
