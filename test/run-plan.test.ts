@@ -93,6 +93,15 @@ describe('planTaskRun', () => {
       expect(plain.containers.map(c => c.name)).toEqual(['log-router']);
     });
 
+    test("the task's CPU architecture chooses the image variant", () => {
+      const arm = planTaskRun(task([{ Name: 'a', Image: 'a' }], { RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' } }), { namePrefix: 'p' });
+      expect(arm.containers[0].options).toEqual(['--platform', 'linux/arm64']);
+      const unset = planTaskRun(task([{ Name: 'a', Image: 'a' }]), { namePrefix: 'p' });
+      expect(unset.containers[0].options).toEqual([]);
+      expect(() => planTaskRun(task([{ Name: 'a', Image: 'a' }], { RuntimePlatform: { CpuArchitecture: 'MIPS' } }), { namePrefix: 'p' }))
+        .toThrow(/task RuntimePlatform.CpuArchitecture "MIPS": expected X86_64 or ARM64/);
+    });
+
     test('secret values can be put on the command line for callers that want them there', () => {
       const plan = planTaskRun(task([enforcer, app]), { namePrefix: 'p', secretValues: secrets, inlineSecretValues: true });
       expect(plan.containers[1].options).toEqual(expect.arrayContaining(['-e', 'TOKEN=local token']));

@@ -72,6 +72,9 @@ const TASK_NOT_RUNTIME = new Set([
   'EnableFaultInjection',
 ]);
 
+/** The engine platform of each Fargate CPU architecture. */
+const PLATFORMS: { [arch: string]: string } = { X86_64: 'linux/amd64', ARM64: 'linux/arm64' };
+
 /** Options of a plan. */
 export interface RunPlanOptions {
   /** Prefix of every name the run creates (containers, volumes), so that runs do not clash. */
@@ -192,6 +195,8 @@ function taskVolumes(task: { [key: string]: any }, notReproduced: string[]): Map
   if (task.NetworkMode !== undefined && task.NetworkMode !== 'awsvpc') {
     throw new RunPlanError(`task NetworkMode ${JSON.stringify(task.NetworkMode)} cannot be reproduced; run reproduces awsvpc (Fargate): one network namespace for the task`);
   }
+  const arch = task.RuntimePlatform?.CpuArchitecture;
+  if (arch !== undefined && PLATFORMS[arch] === undefined) throw new RunPlanError(`task RuntimePlatform.CpuArchitecture ${JSON.stringify(arch)}: expected X86_64 or ARM64`);
   const os = task.RuntimePlatform?.OperatingSystemFamily;
   if (os !== undefined && os !== 'LINUX') throw new RunPlanError(`task RuntimePlatform.OperatingSystemFamily ${JSON.stringify(os)}: run starts Linux containers only`);
   if (task.PidMode !== undefined && task.PidMode !== 'task') throw new RunPlanError(`task PidMode ${JSON.stringify(task.PidMode)} cannot be reproduced (Fargate allows 'task' only)`);
@@ -251,7 +256,9 @@ export function planTaskRun(task: { [key: string]: any }, options: RunPlanOption
     if (c.FirelensConfiguration !== undefined && options.firelensRouterAsContainer !== true) {
       throw new RunPlanError(`${where}: FirelensConfiguration cannot be reproduced locally: ${REFUSED_WHY.FirelensConfiguration}`);
     }
-    const args: string[] = [];
+    // The image variant of the task's CPU architecture, as Fargate pulls it (on another machine
+    // architecture it runs only under emulation, or fails: it never runs another variant).
+    const args: string[] = task.RuntimePlatform?.CpuArchitecture !== undefined ? ['--platform', PLATFORMS[task.RuntimePlatform.CpuArchitecture]] : [];
     const waitFor: PlannedContainer['waitFor'][number][] = [];
     for (const dep of c.DependsOn ?? []) {
       if (!['START', 'COMPLETE', 'SUCCESS'].includes(dep.Condition)) {
