@@ -266,6 +266,36 @@ describeE2E('cdk-enforced-fargate run, end to end in podman', () => {
     expectNothingLeft();
   }, 180_000);
 
+  test('--engine docker: the same tasks through the Docker command line (here podman\'s Docker-compatible one), a pause container holding the namespaces', async () => {
+    // A `docker` that is podman with this test's storage: the Docker options and the pause
+    // container are exercised; the build machines have no Docker engine.
+    const shimDir = fs.mkdtempSync(path.join(tmp, 'shim-'));
+    fs.writeFileSync(path.join(shimDir, 'docker'), '#!/bin/sh\nexec podman "$@"\n', { mode: 0o755 });
+    podman!.buildImage('localhost/pause:1', { files: { '/bin/busybox': BUSYBOX }, command: ['/bin/busybox', 'sleep', '1000000'] });
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${shimDir}${path.delimiter}${savedPath}`;
+    try {
+      const docker = ['--engine', 'docker', '--pause-image', 'localhost/pause:1'];
+      const aqua = await run(['AquaNginx/Web', '--secrets-file', secretsFile, ...docker]);
+      expect(aqua.code).toBe(0);
+      expect(aqua.err[0]).toMatch(/engine docker$/);
+      const [enforcer, app] = records(aqua.out, 'nginx');
+      expect(enforcer.argv).toEqual(['/aqua/microenforcer', '/docker-entrypoint.sh', 'nginx', '-g', 'daemon off;']);
+      expect(app.argv).toEqual(['/docker-entrypoint.sh', 'nginx', '-g', 'daemon off;']);
+      expectNothingLeft();
+
+      const shares = await run(['Shares/Task', ...docker]);
+      expect(shares.code).toBe(0);
+      expect(shares.out).toContain('app      | written-by-init');
+      const net = (name: string) => shares.out.find(l => l.startsWith(`${name.padEnd(8)} | net `))!.split(' | net ')[1];
+      expect(net('app')).toBe(net('init'));
+      expectNothingLeft();
+    } finally {
+      process.env.PATH = savedPath;
+      podman!.run(['rmi', 'localhost/pause:1']);
+    }
+  }, 180_000);
+
   test('a missing secret is an error naming it, and nothing is started', async () => {
     const r = await run(['AquaNginx/Web']);
     expect(r.code).toBe(125);
