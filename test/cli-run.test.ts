@@ -104,6 +104,18 @@ function synthesize(): string {
     // PID 1 without a handler ignores SIGTERM: only SIGKILL stops it before its StopTimeout (120 s).
     task.addContainer('app', { image: shell, entryPoint: ['/bin/busybox', 'sleep', '600'], stopTimeout: Duration.seconds(120) });
   });
+  for (const [id, check] of [['Healthy', 'test -e /ready'], ['Unhealthy', 'exit 1']]) {
+    new TaskStack(app, id, task => {
+      // The database becomes ready after a second; its health check (run by the engine, outside
+      // the enforcer) says so; the api starts only once it is HEALTHY.
+      const db = task.addContainer('db', {
+        image: shell, entryPoint: ['/bin/sh', '-c', 'busybox sleep 1; echo ready > /ready; exec /bin/busybox sleep 600'], stopTimeout: Duration.seconds(1),
+        healthCheck: { command: ['CMD-SHELL', check], interval: Duration.seconds(5), timeout: Duration.seconds(2), retries: 1 },
+      });
+      const api = task.addContainer('api', { image: shell, entryPoint: ['/bin/sh', '-c', 'echo api started'] });
+      api.addContainerDependencies({ container: db, condition: ecs.ContainerDependencyCondition.HEALTHY });
+    });
+  }
   new TaskStack(app, 'Waits', task => {
     // A dependency that never reaches COMPLETE within its StartTimeout.
     const init = task.addContainer('init', {
@@ -379,6 +391,26 @@ describeE2E('cdk-enforced-fargate run, end to end in podman', () => {
     const missing = await run(['AquaNginx/Web', '--secret', 'AQUA_TOKEN']);
     expect(missing.code).toBe(125);
     expect(missing.err).toEqual([expect.stringContaining('--secret AQUA_TOKEN: this environment has no variable AQUA_TOKEN')]);
+    expectNothingLeft();
+  }, 180_000);
+
+  test('HEALTHY: the api starts once the engine has found the database healthy; an unhealthy one keeps it from starting', async () => {
+    const healthy = await run(['Healthy/Task']);
+    expect(healthy.code).toBe(0);
+    const says = healthy.err.filter(l => /container '(db|api)' (started|is )/.test(l));
+    expect(says).toEqual([
+      "cdk-enforced-fargate run: container 'db' started",
+      "cdk-enforced-fargate run: container 'db' is healthy",
+      "cdk-enforced-fargate run: container 'api' started",
+    ]);
+    expect(healthy.out).toContain('api      | api started');
+    expectNothingLeft();
+
+    const unhealthy = await run(['Unhealthy/Task']);
+    expect(unhealthy.code).toBe(1);
+    expect(unhealthy.err).toContain("cdk-enforced-fargate run: container 'db' is unhealthy");
+    expect(unhealthy.err).toContain("cdk-enforced-fargate run: task stopped: essential container 'api' was not started: dependency 'db' is unhealthy (condition HEALTHY); exit code 1");
+    expect(unhealthy.out.join('\n')).not.toContain('api started');
     expectNothingLeft();
   }, 180_000);
 

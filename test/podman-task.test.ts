@@ -38,7 +38,7 @@ describe('planTask', () => {
 
   test('refuses what it cannot run faithfully', () => {
     expect(() => planTask([app, enforcer], { namePrefix: 't' })).toThrow(/secret TOKEN has no local value/);
-    expect(() => planTask([{ ...enforcer, Essential: true, HealthCheck: { Command: ['CMD', 'true'] } }], { namePrefix: 't' })).toThrow(/HealthCheck cannot be reproduced/);
+    expect(() => planTask([{ ...enforcer, Essential: true, HealthCheck: { Command: ['NONE'] } }], { namePrefix: 't' })).toThrow(/HealthCheck.Command \["NONE"\] cannot be reproduced/);
     expect(() => planTask([{ ...app, DependsOn: [{ ContainerName: 'enforcer', Condition: 'HEALTHY' }] }, enforcer], { namePrefix: 't', secretValues: { TOKEN: 'x' } }))
       .toThrow(/HEALTHY on 'enforcer' is not supported/);
     expect(() => planTask([{ ...app, Command: [{ Ref: 'X' }] }, enforcer], { namePrefix: 't', secretValues: { TOKEN: 'x' } })).toThrow(/not a plain value/);

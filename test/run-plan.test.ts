@@ -93,6 +93,21 @@ describe('planTaskRun', () => {
       expect(plain.containers.map(c => c.name)).toEqual(['log-router']);
     });
 
+    test('a health check runs in the engine with ECS\'s defaults; podman is asked to run it by the runner', () => {
+      const db = { Name: 'db', Image: 'db', HealthCheck: { Command: ['CMD-SHELL', 'pg_isready -U "app user"'] } };
+      const api = { Name: 'api', Image: 'api', DependsOn: [{ ContainerName: 'db', Condition: 'HEALTHY' }] };
+      const plan = planTaskRun(task([api, db]), { namePrefix: 'p' });
+      expect(plan.containers[0]).toMatchObject({
+        name: 'db', healthCheckInterval: 30,
+        options: ['--health-cmd', 'pg_isready -U "app user"', '--health-interval', 'disable', '--health-timeout', '5s', '--health-retries', '3', '--health-start-period', '0s'],
+      });
+      expect(plan.containers[1].waitFor).toEqual([{ name: 'db', condition: 'HEALTHY' }]);
+      const exec = planTaskRun(task([{ ...db, HealthCheck: { Command: ['CMD', '/bin/check', 'a b'], Interval: 5, Timeout: 2, Retries: 1, StartPeriod: 10 } }]), { namePrefix: 'p' });
+      expect(exec.containers[0].options).toEqual(['--health-cmd', '["/bin/check","a b"]', '--health-interval', 'disable', '--health-timeout', '2s', '--health-retries', '1', '--health-start-period', '10s']);
+      const docker = planTaskRun(task([db]), { namePrefix: 'p', engine: 'docker' });
+      expect(docker.containers[0].options).toEqual(expect.arrayContaining(['--health-interval', '30s']));
+    });
+
     test("the task's CPU architecture chooses the image variant", () => {
       const arm = planTaskRun(task([{ Name: 'a', Image: 'a' }], { RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' } }), { namePrefix: 'p' });
       expect(arm.containers[0].options).toEqual(['--platform', 'linux/arm64']);
@@ -113,10 +128,12 @@ describe('planTaskRun', () => {
     const refusals: [string, () => unknown, RegExp][] = [
       ['a secret with no local value', () => planTaskRun(task([enforcer, app]), { namePrefix: 'p' }),
         /container 'app': secret TOKEN has no local value; give it with --secret TOKEN .*--secrets-file FILE \(run never fetches secrets\)/],
-      ['a health check', () => planTaskRun(task([{ ...app, Secrets: undefined, HealthCheck: { Command: ['CMD', 'true'] } }, enforcer]), { namePrefix: 'p' }),
-        /container 'app': HealthCheck cannot be reproduced locally \(health checks are not run here/],
-      ['a HEALTHY dependency', () => planTaskRun(task([{ ...app, Secrets: undefined, DependsOn: [{ ContainerName: 'enforcer', Condition: 'HEALTHY' }] }, enforcer]), { namePrefix: 'p' }),
-        /container 'app': dependency condition HEALTHY on 'enforcer' is not supported/],
+      ['a health check of another form', () => planTaskRun(task([{ ...app, Secrets: undefined, HealthCheck: { Command: ['NONE'] } }, enforcer]), { namePrefix: 'p' }),
+        /container 'app': HealthCheck.Command \["NONE"\] cannot be reproduced locally; expected \["CMD-SHELL", "command"\] or \["CMD", "program", ...\]/],
+      ['a CMD-form health check for Docker', () => planTaskRun(task([{ Name: 'a', Image: 'a', HealthCheck: { Command: ['CMD', 'true'] } }]), { namePrefix: 'p', engine: 'docker' }),
+        /container 'a': HealthCheck.Command in the CMD form cannot be given to Docker's command line .*--engine podman, or write it as \["CMD-SHELL", "..."\]/],
+      ['a HEALTHY dependency on a container without health check', () => planTaskRun(task([{ ...app, Secrets: undefined, DependsOn: [{ ContainerName: 'enforcer', Condition: 'HEALTHY' }] }, enforcer]), { namePrefix: 'p' }),
+        /container 'app': dependency condition HEALTHY on 'enforcer' is not supported: 'enforcer' has no HealthCheck, so it never becomes healthy/],
       ['a FireLens router', () => planTaskRun(task([{ Name: 'log-router', Image: 'fb', FirelensConfiguration: { Type: 'fluentbit' } }]), { namePrefix: 'p' }),
         /container 'log-router': FirelensConfiguration cannot be reproduced locally: .*--without <its name>/],
       ['linuxParameters beyond capabilities and init', () => planTaskRun(task([{ Name: 'a', Image: 'a', LinuxParameters: { SharedMemorySize: 64 } }]), { namePrefix: 'p' }),

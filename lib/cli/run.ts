@@ -22,10 +22,11 @@ const MAX_SECRETS_FILE = 1024 * 1024;
 const USAGE = `Usage: cdk-enforced-fargate run [options] [TASK]
 
 Starts a synthesized task definition in podman or Docker the way ECS starts it: containers in
-dependency order and condition (START, COMPLETE, SUCCESS), volumesFrom, environment, secrets given
-here, one network namespace for the task; the task stops when an essential container stops, and
-run exits with that container's exit code. Everything run creates is removed afterwards.
-Settings it cannot reproduce (health checks, FireLens, most linuxParameters...) are refused.
+dependency order and condition (START, COMPLETE, SUCCESS, HEALTHY with the health checks run by the
+engine), volumesFrom, environment, secrets given here, one network namespace for the task; the
+task stops when an essential container stops, and run exits with that container's exit code.
+Everything run creates is removed afterwards. Settings it cannot reproduce (a FireLens router,
+most linuxParameters, EFS volumes...) are refused. See docs/run.md.
 
 TASK   a construct path (MyStack/Web/TaskDef), MyStack/LogicalId, or a logical id;
        optional when the cloud assembly holds one task definition

@@ -9,7 +9,9 @@
  * - order: a container starts after the containers it names in `DependsOn` and `VolumesFrom`
  *   (the agent adds an implicit dependency on a volume source). Ties keep the definition order.
  * - `DependsOn` conditions START, COMPLETE (exited, any code) and SUCCESS (exited 0); `StartTimeout`
- *   of the dependency bounds the wait for COMPLETE/SUCCESS. HEALTHY and health checks are refused.
+ *   of the dependency bounds the wait for COMPLETE/SUCCESS/HEALTHY. HEALTHY needs the dependency's
+ *   `HealthCheck`, which the engine runs inside the container (outside the enforcer, as ECS does):
+ *   `--health-cmd` with ECS's defaults (interval 30 s, timeout 5 s, 3 retries, no start period).
  * - `VolumesFrom`: `--volumes-from <source>:ro` when `ReadOnly` is true, else `:rw`.
  * - task `Volumes` with only a name (Fargate's task storage) and `MountPoints`: a volume of the
  *   run, `-v <prefix>-volume-<name>:<path>:ro|rw,nocopy` (it starts empty, as on Fargate).
@@ -30,7 +32,7 @@
 export type CfnContainer = { [key: string]: any };
 
 /** A dependency condition the runner reproduces. */
-export type Condition = 'START' | 'COMPLETE' | 'SUCCESS';
+export type Condition = 'START' | 'COMPLETE' | 'SUCCESS' | 'HEALTHY';
 
 /** Raised for a task setting that cannot be reproduced, or a value that is missing. */
 export class RunPlanError extends Error {
@@ -54,11 +56,10 @@ const NOT_REPRODUCED: { [key: string]: string } = {
 /** Container definition keys the translation handles. */
 const HANDLED = new Set([
   'EntryPoint', 'Command', 'Environment', 'Secrets', 'VolumesFrom', 'DependsOn', 'MountPoints',
-  'LinuxParameters', 'ReadonlyRootFilesystem', 'User', 'WorkingDirectory', 'DockerLabels', 'Ulimits',
+  'LinuxParameters', 'ReadonlyRootFilesystem', 'User', 'WorkingDirectory', 'DockerLabels', 'Ulimits', 'HealthCheck',
 ]);
 /** Why a container setting is refused, when there is more to say than "not reproduced". */
 const REFUSED_WHY: { [key: string]: string } = {
-  HealthCheck: 'health checks are not run here (ECS runs them inside the container, outside the enforcer)',
   FirelensConfiguration: 'ECS generates a FireLens router\'s configuration and routes the other containers\' logs to it; ' +
     'leave the router out with --without <its name>, and every container\'s logs are printed here',
   EnvironmentFiles: 'environment files live in S3; put their variables in --env instead',
@@ -120,6 +121,8 @@ export interface PlannedContainer {
   readonly essential: boolean;
   /** Seconds a dependent container waits for this one to reach COMPLETE or SUCCESS, when set. */
   readonly startTimeout?: number;
+  /** Seconds between two runs of its health check, when it has one. */
+  readonly healthCheckInterval?: number;
   /** Seconds between SIGTERM and SIGKILL when the task stops (ECS's default is 30). */
   readonly stopTimeout: number;
   /** The image to run. */
@@ -185,6 +188,32 @@ function startOrder(containers: CfnContainer[]): CfnContainer[] {
   };
   containers.forEach(c => visit(c, []));
   return ordered;
+}
+
+/**
+ * Adds the engine options of an ECS health check to `args`; returns its interval in seconds.
+ * podman runs a check only when asked (`podman healthcheck run`, which the runner calls every
+ * interval: podman's own timer needs systemd); Docker runs it itself.
+ */
+function healthCheck(hc: { [key: string]: any }, where: string, docker: boolean, args: string[]): number {
+  const command = stringList(hc.Command, `${where} HealthCheck.Command`);
+  let cmd: string;
+  if (command[0] === 'CMD-SHELL' && command.length === 2) {
+    cmd = command[1];
+  } else if (command[0] === 'CMD' && command.length >= 2) {
+    if (docker) throw new RunPlanError(`${where}: HealthCheck.Command in the CMD form cannot be given to Docker's command line (it takes a shell command); run it with --engine podman, or write it as ["CMD-SHELL", "..."]`);
+    cmd = JSON.stringify(command.slice(1));
+  } else {
+    throw new RunPlanError(`${where}: HealthCheck.Command ${JSON.stringify(command)} cannot be reproduced locally; expected ["CMD-SHELL", "command"] or ["CMD", "program", ...]`);
+  }
+  const interval = hc.Interval === undefined ? 30 : seconds(hc.Interval, `${where} HealthCheck.Interval`);
+  const timeout = hc.Timeout === undefined ? 5 : seconds(hc.Timeout, `${where} HealthCheck.Timeout`);
+  const retries = hc.Retries === undefined ? 3 : seconds(hc.Retries, `${where} HealthCheck.Retries`);
+  const startPeriod = hc.StartPeriod === undefined ? 0 : seconds(hc.StartPeriod, `${where} HealthCheck.StartPeriod`);
+  if (interval < 1 || timeout < 1) throw new RunPlanError(`${where}: HealthCheck Interval and Timeout must be at least 1 second`);
+  args.push('--health-cmd', cmd, '--health-interval', docker ? `${interval}s` : 'disable', '--health-timeout', `${timeout}s`,
+    '--health-retries', String(retries), '--health-start-period', `${startPeriod}s`);
+  return interval;
 }
 
 /** The checks on the task definition's own settings; returns the names of its task volumes. */
@@ -261,8 +290,11 @@ export function planTaskRun(task: { [key: string]: any }, options: RunPlanOption
     const args: string[] = task.RuntimePlatform?.CpuArchitecture !== undefined ? ['--platform', PLATFORMS[task.RuntimePlatform.CpuArchitecture]] : [];
     const waitFor: PlannedContainer['waitFor'][number][] = [];
     for (const dep of c.DependsOn ?? []) {
-      if (!['START', 'COMPLETE', 'SUCCESS'].includes(dep.Condition)) {
-        throw new RunPlanError(`${where}: dependency condition ${dep.Condition} on '${dep.ContainerName}' is not supported here (health checks are not run locally)`);
+      if (!['START', 'COMPLETE', 'SUCCESS', 'HEALTHY'].includes(dep.Condition)) {
+        throw new RunPlanError(`${where}: dependency condition ${JSON.stringify(dep.Condition)} on '${dep.ContainerName}' is not supported: ECS knows START, COMPLETE, SUCCESS and HEALTHY`);
+      }
+      if (dep.Condition === 'HEALTHY' && byName.get(dep.ContainerName) !== undefined && byName.get(dep.ContainerName)!.HealthCheck === undefined) {
+        throw new RunPlanError(`${where}: dependency condition HEALTHY on '${dep.ContainerName}' is not supported: '${dep.ContainerName}' has no HealthCheck, so it never becomes healthy`);
       }
       waitFor.push({ name: dep.ContainerName, condition: dep.Condition });
     }
@@ -313,6 +345,7 @@ export function planTaskRun(task: { [key: string]: any }, options: RunPlanOption
     for (const u of c.Ulimits ?? []) {
       args.push('--ulimit', `${plainString(u.Name, `${where} Ulimits`, '')}=${seconds(u.SoftLimit, `${where} Ulimits ${u.Name}`)}:${seconds(u.HardLimit, `${where} Ulimits ${u.Name}`)}`);
     }
+    const healthCheckInterval = c.HealthCheck === undefined ? undefined : healthCheck(c.HealthCheck, where, docker, args);
     const entryPoint = c.EntryPoint === undefined ? undefined : stringList(c.EntryPoint, `${where} EntryPoint`);
     const command = c.Command === undefined ? [] : stringList(c.Command, `${where} Command`);
     if (entryPoint !== undefined) args.push('--entrypoint', docker ? (entryPoint[0] ?? '') : JSON.stringify(entryPoint));
@@ -327,6 +360,7 @@ export function planTaskRun(task: { [key: string]: any }, options: RunPlanOption
       waitFor,
       essential: c.Essential !== false,
       startTimeout: c.StartTimeout === undefined ? undefined : seconds(c.StartTimeout, `${where} StartTimeout`),
+      healthCheckInterval,
       stopTimeout: c.StopTimeout === undefined ? 30 : seconds(c.StopTimeout, `${where} StopTimeout`),
       image,
       options: args,
@@ -336,7 +370,7 @@ export function planTaskRun(task: { [key: string]: any }, options: RunPlanOption
   // A COMPLETE or SUCCESS dependency on an essential container is rejected by ECS at registration.
   for (const p of planned) {
     for (const w of p.waitFor) {
-      if (w.condition !== 'START' && byName.get(w.name)?.Essential !== false) {
+      if ((w.condition === 'COMPLETE' || w.condition === 'SUCCESS') && byName.get(w.name)?.Essential !== false) {
         throw new RunPlanError(`container '${p.name}': a dependency with condition ${w.condition} on '${w.name}' requires '${w.name}' to be non-essential (ECS rejects this task definition)`);
       }
     }

@@ -2,9 +2,9 @@
  * Runs a planned task (plan.ts) in podman or Docker the way ECS runs a Fargate task:
  * - one network namespace for the whole task (awsvpc: the containers reach each other on
  *   localhost): a podman pod, or with Docker a pause container the others join;
- * - each container starts once its dependencies are satisfied (START, COMPLETE, SUCCESS, with the
- *   dependency's StartTimeout); a container whose dependency can no longer be satisfied is never
- *   started;
+ * - each container starts once its dependencies are satisfied (START, COMPLETE, SUCCESS, HEALTHY,
+ *   with the dependency's StartTimeout); a container whose dependency can no longer be satisfied
+ *   is never started; health checks run in the engine (podman: every interval, when asked);
  * - the task stops when an essential container stops (or cannot be started): the others get
  *   SIGTERM in reverse start order and SIGKILL after their StopTimeout; the task's exit code is
  *   that essential container's;
@@ -68,7 +68,7 @@ export interface TaskOutcome {
 
 type State =
   | { status: 'pending' }
-  | { status: 'running'; startedAt: number }
+  | { status: 'running'; startedAt: number; health?: string }
   | { status: 'exited'; exitCode: number }
   | { status: 'not-started'; reason: string; exitCode?: number };
 
@@ -122,6 +122,13 @@ export async function runTask(plan: RunPlan, o: RunTaskOptions): Promise<TaskOut
       if (d.status === 'not-started') return { verdict: 'never', reason: `dependency '${w.name}' was not started (${d.reason})` };
       if (d.status === 'pending') return { verdict: 'wait' };
       if (w.condition === 'START') continue;
+      if (d.status === 'running' && w.condition === 'HEALTHY' && d.health === 'healthy') continue;
+      if (d.status === 'running' && w.condition === 'HEALTHY' && d.health === 'unhealthy') {
+        return { verdict: 'never', reason: `dependency '${w.name}' is unhealthy (condition HEALTHY)` };
+      }
+      if (d.status === 'exited' && w.condition === 'HEALTHY') {
+        return { verdict: 'never', reason: `dependency '${w.name}' exited ${d.exitCode} before it was healthy (condition HEALTHY)` };
+      }
       if (d.status === 'running') {
         const timeout = byName.get(w.name)!.startTimeout;
         if (timeout !== undefined) {
@@ -136,6 +143,29 @@ export async function runTask(plan: RunPlan, o: RunTaskOptions): Promise<TaskOut
       }
     }
     return { verdict: 'ready' };
+  };
+
+  // Health checks: Docker runs them itself; podman when asked (its own timer needs systemd).
+  const timers = new Set<NodeJS.Timeout>();
+  const sleep = (ms: number) => new Promise<void>(resolve => {
+    const t = setTimeout(() => { timers.delete(t); resolve(); }, ms);
+    timers.add(t);
+  });
+  const monitorHealth = async (c: PlannedContainer, interval: number) => {
+    const running = () => states.get(c.name)!.status === 'running' && stop === undefined;
+    while (running()) {
+      await sleep(interval * 1000);
+      if (!running()) return;
+      if (e.kind === 'podman') await e.exec(['healthcheck', 'run', c.podmanName]);
+      const r = await e.exec(['inspect', '--format', '{{.State.Health.Status}}', c.podmanName]);
+      const s = states.get(c.name)!;
+      const health = r.stdout.trim();
+      if (s.status === 'running' && s.health !== health) {
+        s.health = health;
+        o.say(`container '${c.name}' is ${health}`);
+        wakeup.wake();
+      }
+    }
   };
 
   const netArgs = e.kind === 'podman'
@@ -156,6 +186,7 @@ export async function runTask(plan: RunPlan, o: RunTaskOptions): Promise<TaskOut
     states.set(c.name, { status: 'running', startedAt: Date.now() });
     o.say(`container '${c.name}' started${c.essential ? '' : ' (not essential)'}`);
     followers.push(e.follow(c.podmanName, (text, stream) => o.log(c.name, text, stream)));
+    if (c.healthCheckInterval !== undefined) void monitorHealth(c, c.healthCheckInterval);
     waiters.push(e.exec(['wait', c.podmanName]).then(w => {
       const code = w.status === 0 && /^-?\d+\s*$/.test(w.stdout) ? Number(w.stdout.trim()) : -1;
       states.set(c.name, { status: 'exited', exitCode: code });
@@ -221,6 +252,7 @@ export async function runTask(plan: RunPlan, o: RunTaskOptions): Promise<TaskOut
     stopTask(125, (err as Error).message);
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
+    timers.forEach(t => clearTimeout(t));
     // ECS stops the containers in reverse start order: SIGTERM, then SIGKILL after StopTimeout.
     const kill = () => {
       o.say('killing the task\'s containers');
