@@ -147,6 +147,15 @@ export interface RunPlan {
   readonly notReproduced: string[];
 }
 
+/** ECS's container and volume names: up to 255 letters, digits, hyphens and underscores. */
+const NAME = /^[A-Za-z0-9_-]{1,255}$/;
+
+/** A value that becomes one engine argument where a flag is not expected: never one that looks like a flag or carries mount syntax. */
+function checked(value: string, where: string, ok: (v: string) => boolean, expected: string): string {
+  if (!ok(value)) throw new RunPlanError(`${where}: ${JSON.stringify(value)} is not ${expected}`);
+  return value;
+}
+
 function plainString(value: unknown, where: string, fix: string): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
@@ -233,7 +242,7 @@ function taskVolumes(task: { [key: string]: any }, notReproduced: string[]): Map
   if (task.TaskRoleArn !== undefined) notReproduced.push('task role: the containers get no AWS credentials from it');
   const volumes = new Map<string, string>();
   for (const v of task.Volumes ?? []) {
-    const name = plainString(v.Name, 'task Volumes Name', 'name the volume');
+    const name = checked(plainString(v.Name, 'task Volumes Name', 'name the volume'), 'task volume Name', x => NAME.test(x), 'a volume name (letters, digits, - and _)');
     const extra = Object.keys(v).filter(k => k !== 'Name');
     if (extra.length > 0) {
       throw new RunPlanError(`task volume '${name}': ${extra.join(', ')} cannot be reproduced; run supports task volumes with a name only (Fargate task storage)`);
@@ -272,7 +281,7 @@ export function planTaskRun(task: { [key: string]: any }, options: RunPlanOption
   const byName = new Map(containers.map(c => [c.Name as string, c]));
 
   const planned = startOrder(containers).map((c): PlannedContainer => {
-    const name = plainString(c.Name, 'Name', 'name the container');
+    const name = checked(plainString(c.Name, 'Name', 'name the container'), 'container Name', v => NAME.test(v), 'a container name (letters, digits, - and _)');
     const where = `container '${name}'`;
     for (const key of Object.keys(c)) {
       if (NOT_RUNTIME.has(key) || HANDLED.has(key)) continue;
@@ -307,13 +316,14 @@ export function planTaskRun(task: { [key: string]: any }, options: RunPlanOption
     for (const m of c.MountPoints ?? []) {
       const volume = plainString(m.SourceVolume, `${where} MountPoints SourceVolume`, 'name a task volume');
       if (!volumes.has(volume)) throw new RunPlanError(`${where}: mount point of volume '${volume}', which is not a volume of the task`);
-      const target = plainString(m.ContainerPath, `${where} MountPoints ContainerPath`, 'give the path');
+      const target = checked(plainString(m.ContainerPath, `${where} MountPoints ContainerPath`, 'give the path'), `${where} MountPoints ContainerPath`,
+        v => v.startsWith('/') && !/[:,]/.test(v), 'an absolute path without : or ,');
       // nocopy: a Fargate task volume starts empty (ECS copies image content into it only for a
       // VOLUME of the image at exactly that path, which the plan cannot see; see docs/run.md).
       args.push('-v', `${engineName(`volume-${volume}`)}:${target}:${m.ReadOnly === true ? 'ro' : 'rw'},nocopy`);
     }
     for (const kv of c.Environment ?? []) {
-      const varName = plainString(kv.Name, `${where} Environment`, 'name the variable');
+      const varName = checked(plainString(kv.Name, `${where} Environment`, 'name the variable'), `${where} Environment Name`, v => v !== '' && !v.includes('='), 'a variable name');
       const value = typeof kv.Value === 'object' && kv.Value !== null && options.environment?.[varName] !== undefined
         ? options.environment[varName]
         : plainString(kv.Value, `${where} Environment ${varName}`, `give it with --env ${varName}=VALUE`);
@@ -354,6 +364,7 @@ export function planTaskRun(task: { [key: string]: any }, options: RunPlanOption
     if (image === undefined) {
       throw new RunPlanError(`${where}: its image ${JSON.stringify(c.Image)} is a CloudFormation expression; give a local image with --image ${name}=REF`);
     }
+    checked(image, `${where} Image`, v => v !== '' && !v.startsWith('-') && !/\s/.test(v), 'an image reference');
     return {
       name,
       podmanName: engineName(name),
