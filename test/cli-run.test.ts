@@ -232,8 +232,14 @@ describeE2E('cdk-enforced-fargate run, end to end in podman', () => {
     expectNothingLeft();
   }, 180_000);
 
-  test('the load-balanced service: web (no entryPoint, no command) runs the image ENTRYPOINT and CMD under the enforcer', async () => {
-    const r = await run(['LoadBalancedService/Site', '--secrets-file', secretsFile]);
+  test('the load-balanced service (ARM64): its images\' ARM64 variants are asked for; with --platform, web runs the image ENTRYPOINT and CMD under the enforcer', async () => {
+    // The stub images here are amd64 only: the ARM64 variant Fargate would run is not there.
+    const arm = await run(['LoadBalancedService/Site', '--secrets-file', secretsFile]);
+    expect(arm.code).toBe(1);
+    expect(arm.err).toContain('enforcer | Error: registry.example.com/microenforcer:2022.4: image not known');
+    expectNothingLeft();
+    const r = await run(['LoadBalancedService/Site', '--secrets-file', secretsFile, '--platform', 'linux/amd64']);
+    expect(r.err).toContain('cdk-enforced-fargate run: not reproduced: CPU architecture ARM64: the linux/amd64 variants of the images run instead (--platform)');
     expect(r.code).toBe(0);
     const nginx = cdkJson.context['cdk-enforced-fargate:imageDefaults']['nginx:1.27'];
     const [enforcer, app] = records(r.out, 'web');
@@ -428,7 +434,8 @@ describeE2E('cdk-enforced-fargate run, end to end in podman', () => {
     const r = await run(['Fails/Task', '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.out[0]).toBe('# enforcer');
-    expect(r.out[1]).toMatch(/^podman run -d --name cef-run-[0-9a-f]{12}-enforcer --read-only --read-only-tmpfs=false registry.example.com\/microenforcer:2022.4$/);
+    // The sidecar's markers (Docker labels in the template) reach the container too.
+    expect(r.out[1]).toMatch(/^podman run -d --name cef-run-[0-9a-f]{12}-enforcer --read-only --read-only-tmpfs=false --label cdk-enforced-fargate.role=enforcer .*registry.example.com\/microenforcer:2022.4$/);
     expect(r.out[2]).toBe('# app (essential) after enforcer START');
     expect(r.out[3]).toMatch(/--entrypoint '\["\/aqua\/microenforcer","\/bin\/sh","-c","echo about to fail; echo to stderr >&2; exit 3"\]' localhost\/shell:1$/);
     expectNothingLeft();

@@ -111,6 +111,9 @@ describe('planTaskRun', () => {
     test("the task's CPU architecture chooses the image variant", () => {
       const arm = planTaskRun(task([{ Name: 'a', Image: 'a' }], { RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' } }), { namePrefix: 'p' });
       expect(arm.containers[0].options).toEqual(['--platform', 'linux/arm64']);
+      const chosen = planTaskRun(task([{ Name: 'a', Image: 'a' }], { RuntimePlatform: { CpuArchitecture: 'ARM64' } }), { namePrefix: 'p', platform: 'linux/amd64' });
+      expect(chosen.containers[0].options).toEqual(['--platform', 'linux/amd64']);
+      expect(chosen.notReproduced).toContain('CPU architecture ARM64: the linux/amd64 variants of the images run instead (--platform)');
       const unset = planTaskRun(task([{ Name: 'a', Image: 'a' }]), { namePrefix: 'p' });
       expect(unset.containers[0].options).toEqual([]);
       expect(() => planTaskRun(task([{ Name: 'a', Image: 'a' }], { RuntimePlatform: { CpuArchitecture: 'MIPS' } }), { namePrefix: 'p' }))

@@ -45,6 +45,8 @@ Options:
                           none: the task has only its own localhost
   --publish SPEC          publish a port of the task, as the engine's -p (e.g. 127.0.0.1:8080:80)
   --pull missing|always|never   pull policy for the images (default missing)
+  --platform OS/ARCH      run these image variants instead of the task's CPU architecture's
+                          (e.g. linux/amd64 for an ARM64 task on an x86-64 machine without emulation)
   --pause-image REF       Docker: image of the container holding the task's namespaces
                           (default registry.k8s.io/pause:3.10)
   --dry-run               print the plan and the engine commands, start nothing
@@ -130,6 +132,7 @@ export async function runCommand(args: string[], io: Io, signal?: AbortSignal, f
         'network': { type: 'string' },
         'publish': { type: 'string', multiple: true },
         'pull': { type: 'string' },
+        'platform': { type: 'string' },
         'pause-image': { type: 'string' },
         'dry-run': { type: 'boolean' },
         'help': { type: 'boolean', short: 'h' },
@@ -143,6 +146,7 @@ export async function runCommand(args: string[], io: Io, signal?: AbortSignal, f
     if (values.engine !== undefined && values.engine !== 'podman' && values.engine !== 'docker') throw new UsageError(`--engine ${values.engine}: podman or docker`);
     if (values.network !== undefined && values.network !== 'bridge' && values.network !== 'none') throw new UsageError(`--network ${values.network}: bridge or none`);
     if (values.pull !== undefined && !['missing', 'always', 'never'].includes(values.pull)) throw new UsageError(`--pull ${values.pull}: missing, always or never`);
+    if (values.platform !== undefined && !/^linux\/(amd64|arm64)$/.test(values.platform)) throw new UsageError(`--platform ${values.platform}: linux/amd64 or linux/arm64`);
   } catch (e) {
     io.err(`cdk-enforced-fargate run: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
@@ -185,6 +189,7 @@ export async function runCommand(args: string[], io: Io, signal?: AbortSignal, f
       secretValues: secretValues(values['secrets-file'], values.secret, io.cwd),
       without: values.without,
       engine: kind,
+      platform: values.platform,
     });
     say(`task ${describeTask(task)}, ${plan.containers.length} containers, engine ${kind}`);
     for (const line of plan.notReproduced) say(`not reproduced: ${line}`);

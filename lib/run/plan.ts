@@ -99,6 +99,11 @@ export interface RunPlanOptions {
    * @default 'podman'
    */
   readonly engine?: 'podman' | 'docker';
+  /**
+   * The image platform to run instead of the task's CPU architecture (`linux/amd64`, `linux/arm64`).
+   * @default - the task's `RuntimePlatform.CpuArchitecture`, else the engine's default
+   */
+  readonly platform?: string;
   /** Containers to leave out of the run (a FireLens router, for instance). */
   readonly without?: string[];
   /**
@@ -226,7 +231,7 @@ function healthCheck(hc: { [key: string]: any }, where: string, docker: boolean,
 }
 
 /** The checks on the task definition's own settings; returns the names of its task volumes. */
-function taskVolumes(task: { [key: string]: any }, notReproduced: string[]): Map<string, string> {
+function taskVolumes(task: { [key: string]: any }, options: RunPlanOptions, notReproduced: string[]): Map<string, string> {
   for (const key of Object.keys(task)) {
     if (!TASK_NOT_RUNTIME.has(key)) throw new RunPlanError(`task setting ${key} cannot be reproduced locally; run refuses the task rather than run it differently`);
   }
@@ -239,6 +244,9 @@ function taskVolumes(task: { [key: string]: any }, notReproduced: string[]): Map
   if (os !== undefined && os !== 'LINUX') throw new RunPlanError(`task RuntimePlatform.OperatingSystemFamily ${JSON.stringify(os)}: run starts Linux containers only`);
   if (task.PidMode !== undefined && task.PidMode !== 'task') throw new RunPlanError(`task PidMode ${JSON.stringify(task.PidMode)} cannot be reproduced (Fargate allows 'task' only)`);
   notReproduced.push('the task metadata endpoint and the variables the ECS agent adds (ECS_CONTAINER_METADATA_URI_V4, AWS_REGION, AWS_EXECUTION_ENV...)');
+  if (options.platform !== undefined && arch !== undefined && PLATFORMS[arch] !== options.platform) {
+    notReproduced.push(`CPU architecture ${arch}: the ${options.platform} variants of the images run instead (--platform)`);
+  }
   if (task.TaskRoleArn !== undefined) notReproduced.push('task role: the containers get no AWS credentials from it');
   const volumes = new Map<string, string>();
   for (const v of task.Volumes ?? []) {
@@ -260,7 +268,7 @@ export function planTaskRun(task: { [key: string]: any }, options: RunPlanOption
   const engineName = (name: string) => `${options.namePrefix}-${name}`;
   const docker = options.engine === 'docker';
   const notReproduced: string[] = [];
-  const volumes = taskVolumes(task, notReproduced);
+  const volumes = taskVolumes(task, options, notReproduced);
   const all: CfnContainer[] = task.ContainerDefinitions ?? [];
   if (!Array.isArray(all) || all.length === 0) throw new RunPlanError('the task definition has no ContainerDefinitions');
   const names = new Set(all.map(c => c.Name));
@@ -296,7 +304,8 @@ export function planTaskRun(task: { [key: string]: any }, options: RunPlanOption
     }
     // The image variant of the task's CPU architecture, as Fargate pulls it (on another machine
     // architecture it runs only under emulation, or fails: it never runs another variant).
-    const args: string[] = task.RuntimePlatform?.CpuArchitecture !== undefined ? ['--platform', PLATFORMS[task.RuntimePlatform.CpuArchitecture]] : [];
+    const platform = options.platform ?? (task.RuntimePlatform?.CpuArchitecture !== undefined ? PLATFORMS[task.RuntimePlatform.CpuArchitecture] : undefined);
+    const args: string[] = platform !== undefined ? ['--platform', platform] : [];
     const waitFor: PlannedContainer['waitFor'][number][] = [];
     for (const dep of c.DependsOn ?? []) {
       if (!['START', 'COMPLETE', 'SUCCESS', 'HEALTHY'].includes(dep.Condition)) {

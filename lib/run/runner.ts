@@ -263,7 +263,9 @@ export async function runTask(plan: RunPlan, o: RunTaskOptions): Promise<TaskOut
       if (states.get(c.name)!.status === 'running' && !o.force?.aborted) await e.exec(['stop', '-t', String(c.stopTimeout), c.podmanName]);
     }
     o.force?.removeEventListener('abort', kill);
-    await Promise.all(waiters);
+    // A container that does not stop is killed by the cleanup below; do not wait for it forever.
+    const longest = Math.max(0, ...startOrder.map(c => c.stopTimeout));
+    await Promise.race([Promise.all(waiters), new Promise(r => setTimeout(r, (longest + 15) * 1000).unref())]);
     await Promise.race([Promise.all(followers.map(f => f.done)), new Promise(r => setTimeout(r, 5000).unref())]);
     followers.forEach(f => f.stop());
     leftovers = await cleanup(e, label, startOrder.map(c => c.podmanName), o.taskName);
