@@ -4,6 +4,7 @@
  * is listed in COMMANDS; this file only dispatches.
  */
 import { Command, defaultIo, Io } from './io';
+import { ENFORCE } from './enforce';
 import { runCliCommand } from './run';
 import { main as lookupMain } from '../lookup/cli';
 
@@ -13,6 +14,7 @@ export const COMMANDS: { [name: string]: Command } = {
     summary: "read images' ENTRYPOINT/CMD from their registries into cdk.context.json",
     run: (args, io) => lookupMain(['lookup', ...args], io),
   },
+  enforce: ENFORCE,
   run: runCliCommand,
 };
 
