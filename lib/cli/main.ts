@@ -7,12 +7,14 @@ import { Command, defaultIo, Io, packageVersion } from './io';
 import { drift } from './drift';
 import { ENFORCE } from './enforce';
 import { lookup } from './lookup';
+import { runCliCommand } from './run';
 
 /** Every command, by name. A new command adds one line here and a file beside this one. */
 export const COMMANDS: { [name: string]: Command } = {
   lookup,
   drift,
   enforce: ENFORCE,
+  run: runCliCommand,
 };
 
 function usage(): string {
