@@ -7,3 +7,4 @@ export type { SysdigWorkloadAgentProps } from './presets/sysdig';
 export type { PrismaCloudDefenderProps } from './presets/prisma-cloud';
 export type { DatadogCwsProps } from './presets/datadog';
 export type { CrowdStrikeFalconProps } from './presets/crowdstrike';
+export * from './coverage-rule';
