@@ -301,3 +301,20 @@ describe('whole apps (EnforceFargateTasks) and L1 templates', () => {
     expect(() => app.synth()).toThrow(/the enforcer's task-volume delivery is supported on L2 task definitions .* use EnforcerDelivery.volumesFrom\(\) here, or define the task with the L2 construct/);
   });
 });
+
+describe('the coverage rule (lib/coverage) reads every mode as protected', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { checkTemplate, unprotectedFindings } = require('../lib/coverage/check');
+  test.each([
+    ['volumes-from', () => new Enforcer({ image: ENFORCER_IMAGE, binaryPath: '/opt/e/bin/e' })],
+    ['task-volume', () => copyEnforcer({ writableDirectory: '/tmp/private' })],
+    ['built-in', () => new Enforcer({ image: ENFORCER_IMAGE, binaryPath: '/opt/e/bin/e', delivery: EnforcerDelivery.builtIn() })],
+  ])('%s', (_mode, enforcer) => {
+    const { template } = synth(enforcer(), t => {
+      t.addContainer('app', { image: ecs.ContainerImage.fromRegistry(APP), command: ['serve'], readonlyRootFilesystem: true });
+    });
+    const coverage = checkTemplate(template.toJSON());
+    expect(unprotectedFindings(coverage)).toEqual([]);
+    expect(coverage.status).toBe('protected');
+  });
+});
