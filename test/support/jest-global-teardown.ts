@@ -2,11 +2,13 @@
  * Jest globalTeardown: checks every distinct task definition the tests synthesized (collected by
  * jest-record-templates.ts) with the ECS RegisterTaskDefinition model (botocore) and every
  * collected template with the CloudFormation resource schemas. Any invalid one fails the run.
- * A run of a few test files checks what those files synthesized. Without botocore the ECS-model
- * part is skipped with a loud message, and fails under CI (CI=true).
+ * Every collected template also goes through cfn-lint (support/cfn-lint.ts, with its documented
+ * rule exceptions). A run of a few test files checks what those files synthesized. Without
+ * botocore or cfn-lint that part is skipped with a loud message, and fails under CI (CI=true).
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { cfnLintUnavailable, cfnLintVersion, IGNORED_RULES, lintTemplates } from './cfn-lint';
 import { ecsModelUnavailable, taskDefinitionsOf, validateWithCfnSchemas, validateWithEcsModel } from './aws-models';
 
 export default function globalTeardown(): void {
@@ -49,10 +51,34 @@ export default function globalTeardown(): void {
     console.log(`\nAWS models: ${ecsChecked - ecsInvalid}/${ecsChecked} distinct task definitions (from ${templates.length} templates the tests ` +
       `synthesized) valid for the ECS RegisterTaskDefinition model; ${templates.length - cfnInvalid}/${templates.length} templates valid ` +
       `for the CloudFormation resource schemas (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    problems.push(...cfnLint(templates));
     if (problems.length > 0) {
-      throw new Error(`task definitions synthesized by the tests fail AWS's models:\n${problems.join('\n')}`);
+      throw new Error(`templates synthesized by the tests fail AWS's models or cfn-lint:\n${problems.join('\n')}`);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** cfn-lint over every collected template; returns the problems (and prints one summary line). */
+function cfnLint(templates: { id: string; template: any }[]): string[] {
+  const started = Date.now();
+  const unavailable = cfnLintUnavailable();
+  if (unavailable) {
+    // eslint-disable-next-line no-console
+    console.warn(`${'!'.repeat(100)}\n!!! CFN-LINT OF THE TESTS' TEMPLATES SKIPPED: ${unavailable}\n${'!'.repeat(100)}`);
+    return process.env.CI ? [`cfn-lint cannot run under CI: ${unavailable}`] : [];
+  }
+  // Distinct templates only: many tests synthesize the same one.
+  const distinct = [...new Map(templates.map(t => [JSON.stringify(t.template), t])).values()];
+  const findings = lintTemplates(distinct);
+  const problems: string[] = [];
+  for (const [id, list] of Object.entries(findings)) {
+    for (const f of list) problems.push(`cfn-lint: ${id}: ${f.path}: [${f.ruleId}] ${f.message}`);
+  }
+  const failed = Object.values(findings).filter(l => l.length > 0).length;
+  // eslint-disable-next-line no-console
+  console.log(`cfn-lint: ${distinct.length - failed}/${distinct.length} distinct templates pass ${cfnLintVersion()} ` +
+    `(rules not applied: ${Object.keys(IGNORED_RULES).join(', ') || 'none'}) (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return problems;
 }
