@@ -210,7 +210,7 @@ export class Enforcer {
       throw new Error(`Enforcer: ${both.map(n => `'${n}'`).join(', ')} is set both in 'environment' and in 'secrets'; keep one`);
     }
     if (props.cpuArchitectures !== undefined && props.cpuArchitectures.length === 0) {
-      throw new Error("Enforcer: 'cpuArchitectures' is empty: list at least one architecture the enforcer image ships binaries for (e.g. [ecs.CpuArchitecture.X86_64])");
+      throw new Error("Enforcer: 'cpuArchitectures' is empty: list at least one architecture the enforcer image ships binaries for (CpuArchitecture.X86_64 or CpuArchitecture.ARM64 of aws-cdk-lib's ECS module), or leave it out for X86_64");
     }
     if (props.command !== undefined && props.command.length === 0) {
       throw new Error("Enforcer: 'command' is empty: leave it out to run the image's own CMD, or give the command");

@@ -6,6 +6,7 @@ import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
 import { EnforcedFargateTaskDefinition, EnforcedFargateTaskDefinitionProps, Enforcer, EnforcerOptions } from '../lib';
+import { lookupRequests } from '../lib/lookup/requests';
 
 const NGINX = 'nginx:1.27';
 const NGINX_DEFAULTS = { entryPoint: ['/docker-entrypoint.sh'], command: ['nginx', '-g', 'daemon off;'] };
@@ -452,13 +453,30 @@ describe('enforced fargate task definition errors', () => {
     test('unknown image ENTRYPOINT for a container that sets only command', () => {
       const { stack, task } = fixture();
       task.addContainer('api', { image: ecs.ContainerImage.fromRegistry('registry.example.com/api:2'), command: ['serve'] });
-      expect(errorsOf(stack)).toMatch(/container 'api': sets command but no entryPoint, so the image's own ENTRYPOINT must be known .* image 'registry\.example\.com\/api:2' has none declared\. Read them from the registry with `npx cdk-enforced-fargate lookup --platform linux\/amd64 registry\.example\.com\/api:2` \(it writes cdk\.context\.json\), or declare them with imageDefaults: \{ 'registry\.example\.com\/api:2': \{ entryPoint: \[\.\.\.\] \} \}/);
+      expect(errorsOf(stack)).toMatch(/container 'api': sets command but no entryPoint, so the image's own ENTRYPOINT must be known .* image 'registry\.example\.com\/api:2' has none declared\. Read them from the registry with `npx cdk-enforced-fargate lookup --platform linux\/amd64 registry\.example\.com\/api:2` \(it writes cdk\.context\.json\), or add them to the context \(cdk\.json or cdk\.context\.json, the same in every language\): "cdk-enforced-fargate:imageDefaults": \{ "registry\.example\.com\/api:2": \{ "entryPoint": \[\.\.\.\] \} \}, or declare them in the task's imageDefaults prop \(image_defaults in Python\) under 'registry\.example\.com\/api:2' with the same fields, or give the container an explicit entryPoint\./);
+    });
+
+    test('the unknown-image message speaks every language: the context JSON comes before the prop, in no TypeScript syntax', () => {
+      const { stack, task } = fixture();
+      task.addContainer('api', { image: ecs.ContainerImage.fromRegistry('registry.example.com/api:2') });
+      const message = String(errorsOf(stack));
+      // The context entry, as printed, is JSON a user of any language pastes into cdk.json's "context".
+      const snippet = /the same in every language\): (".*?\} \}), or declare/.exec(message);
+      const entry = JSON.parse(`{${snippet![1].replace(/\[\.\.\.\]/g, '["..."]')}}`);
+      expect(entry).toEqual({ 'cdk-enforced-fargate:imageDefaults': { 'registry.example.com/api:2': { entryPoint: ['...'], command: ['...'] } } });
+      expect(message.indexOf('"cdk-enforced-fargate:imageDefaults"')).toBeLessThan(message.indexOf('imageDefaults prop'));
+      // No TypeScript object literal (unquoted keys, single-quoted strings as keys).
+      expect(message).not.toMatch(/\{ '|\bentryPoint: \[|\bcommand: \[/);
+      // How to read the values without this package's lookup.
+      expect(message).toContain("`docker image inspect --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}}' registry.example.com/api:2`");
+      // The lookup command's own parser (lookup --from-synth) still finds exactly the image.
+      expect(lookupRequests(message)).toEqual([{ platform: 'linux/amd64', reference: 'registry.example.com/api:2' }]);
     });
 
     test('unknown image ENTRYPOINT and CMD for a container that sets neither', () => {
       const { stack, task } = fixture();
       task.addContainer('api', { image: ecs.ContainerImage.fromRegistry('registry.example.com/api:2') });
-      expect(errorsOf(stack)).toMatch(/container 'api': sets neither entryPoint nor command, so the image's own ENTRYPOINT and CMD must be known.*\{ entryPoint: \[\.\.\.\], command: \[\.\.\.\] \}.*context key 'cdk-enforced-fargate:imageDefaults'/);
+      expect(errorsOf(stack)).toMatch(/container 'api': sets neither entryPoint nor command, so the image's own ENTRYPOINT and CMD must be known.*"cdk-enforced-fargate:imageDefaults": \{ "registry\.example\.com\/api:2": \{ "entryPoint": \[\.\.\.\], "command": \[\.\.\.\] \} \}/);
     });
 
     test('a container that names no program', () => {
@@ -510,7 +528,9 @@ describe('enforced fargate task definition errors', () => {
     test('the FireLens router aws-cdk-lib adds, neither declared nor excluded', () => {
       const { stack, task } = fixture();
       task.addContainer('app', { image: ecs.ContainerImage.fromRegistry('app:1'), entryPoint: ['/app'], logging: ecs.LogDrivers.firelens({}) });
-      expect(errorsOf(stack)).toMatch(/container 'log-router': sets neither entryPoint nor command, so the image's own ENTRYPOINT and CMD must be known to start it under the enforcer, and its image name is a token \(known only at deployment\), so they must be declared by container name\. Declare them with imageDefaults: \{ 'log-router': \{ entryPoint: \[\.\.\.\], command: \[\.\.\.\] \} \}/);
+      expect(errorsOf(stack)).toMatch(/container 'log-router': sets neither entryPoint nor command, so the image's own ENTRYPOINT and CMD must be known to start it under the enforcer, and its image name is a token \(known only at deployment\), so they must be declared by container name\. Declare them in the task's imageDefaults prop \(image_defaults in Python\) under the container name 'log-router': \{ "entryPoint": \[\.\.\.\], "command": \[\.\.\.\] \}, or give the container an explicit entryPoint\./);
+      // The context is keyed by image reference, which a token image has none of: not offered.
+      expect(errorsOf(stack)).not.toMatch(/container 'log-router'[^\n]*add them to the context/);
     });
 
     test('an excluded name that matches no container', () => {
