@@ -80,7 +80,10 @@ export interface EnforcerOptions {
   /**
    * Where the sidecar's own output goes.
    *
-   * @default - CloudWatch Logs through the awslogs driver, stream prefix = the container name
+   * @default - the task's own choice: when a container of the task logs through FireLens (the
+   * awsfirelens log driver), the sidecar uses the same FireLens log configuration as the first
+   * such container (no log group is added); otherwise CloudWatch Logs through the awslogs
+   * driver, in a new log group, stream prefix = the container name
    */
   readonly logging?: ecs.LogDriver;
 
@@ -176,7 +179,8 @@ export class Enforcer {
   public readonly command?: string[];
   /**
    * The sidecar's log driver.
-   * @default - awslogs with the container name as stream prefix
+   * @default - the task's own choice: FireLens when a container of the task logs through it,
+   * else awslogs with the container name as stream prefix
    */
   public readonly logging?: ecs.LogDriver;
   /** The CPU architectures the enforcer ships binaries for. */

@@ -100,6 +100,75 @@ describe('enforced fargate task definition', () => {
       expect(all.nginx.DependsOn).toEqual([{ ContainerName: 'aqua', Condition: 'START' }]);
     });
 
+    describe('logs where the task logs', () => {
+      /** The FireLens options of the app: Fluent Bit's cloudwatch_logs output. */
+      const FIRELENS_OPTIONS = { Name: 'cloudwatch_logs', region: 'eu-west-1', log_group_name: 'apps', log_stream_prefix: 'web-', auto_create_group: 'true' };
+      const firelensApp = (task: ecs.TaskDefinition) => task.addContainer('nginx', {
+        image: ecs.ContainerImage.fromRegistry(NGINX),
+        logging: ecs.LogDrivers.firelens({ options: FIRELENS_OPTIONS }),
+      });
+      const logGroupsUnder = (construct: IConstruct) => construct.node.findAll().filter(c => c.node.id === 'LogGroup').map(c => c.node.path);
+
+      test('through FireLens when the task\'s containers do, without a log group of its own', () => {
+        // GIVEN
+        const { stack, task } = fixture({}, { excludedContainers: ['log-router'] });
+        // WHEN
+        firelensApp(task);
+        // THEN
+        const all = containers(stack);
+        expect(all.enforcer.LogConfiguration).toEqual({ LogDriver: 'awsfirelens', Options: FIRELENS_OPTIONS });
+        expect(all.enforcer.LogConfiguration).toEqual(all.nginx.LogConfiguration);
+        expect(logGroupsUnder(task.enforcerContainer)).toEqual([]);
+        // The only log group is the one aws-cdk-lib gives the FireLens router it adds.
+        expect(Object.keys(Template.fromStack(stack).findResources('AWS::Logs::LogGroup'))).toHaveLength(1);
+        expect(Object.keys(all)).toEqual(['enforcer', 'nginx', 'log-router']);
+      });
+
+      test('to CloudWatch Logs, in a log group of its own, when no container logs through FireLens', () => {
+        const { stack, task } = fixture();
+        task.addContainer('nginx', { image: ecs.ContainerImage.fromRegistry(NGINX), logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'web' }) });
+        expect(containers(stack).enforcer.LogConfiguration.LogDriver).toBe('awslogs');
+        expect(logGroupsUnder(task.enforcerContainer)).toEqual(['Stack/Task/EnforcerSidecar/LogGroup']);
+        // The execution role may write to it, as for any awslogs container.
+        Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+          PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TaskEnforcerSidecarLogGroup'), 'Arn'] },
+          })]) },
+        });
+      });
+
+      test('through FireLens also when the FireLens container is added after the task, from another scope', () => {
+        const { stack, task } = fixture({}, { excludedContainers: ['log-router'] });
+        new ecs.ContainerDefinition(stack, 'Late', {
+          taskDefinition: task,
+          image: ecs.ContainerImage.fromRegistry(NGINX),
+          logging: ecs.LogDrivers.firelens({ options: FIRELENS_OPTIONS }),
+        });
+        expect(containers(stack).enforcer.LogConfiguration.LogDriver).toBe('awsfirelens');
+      });
+
+      test('where the enforcer says, when it sets logging, even in a FireLens task', () => {
+        const { stack, task } = fixture({ logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'security' }) }, { excludedContainers: ['log-router'] });
+        firelensApp(task);
+        const sidecar = containers(stack).enforcer;
+        expect(sidecar.LogConfiguration.LogDriver).toBe('awslogs');
+        expect(sidecar.LogConfiguration.Options['awslogs-stream-prefix']).toBe('security');
+      });
+
+      test('with the FireLens container\'s secret options, read by the same execution role', () => {
+        const { stack, task } = fixture({}, { excludedContainers: ['log-router'] });
+        const key = secretsmanager.Secret.fromSecretNameV2(stack, 'Key', 'datadog-key');
+        task.addContainer('nginx', {
+          image: ecs.ContainerImage.fromRegistry(NGINX),
+          logging: ecs.LogDrivers.firelens({ options: { Name: 'datadog' }, secretOptions: { apikey: ecs.Secret.fromSecretsManager(key) } }),
+        });
+        const all = containers(stack);
+        expect(all.enforcer.LogConfiguration).toEqual(all.nginx.LogConfiguration);
+        expect(all.enforcer.LogConfiguration.SecretOptions).toEqual([{ Name: 'apikey', ValueFrom: expect.anything() }]);
+      });
+    });
+
     test('is not the default container, so patterns route traffic to the app', () => {
       const { task } = fixture();
       const nginx = task.addContainer('nginx', { image: ecs.ContainerImage.fromRegistry(NGINX) });

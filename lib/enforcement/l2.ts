@@ -19,7 +19,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { ContainerModel, EnforcerSpec, LABEL_EXCLUDED, PlanContext } from './model';
 import { checkTask, planContainer } from './plan';
-import { enforcerSpec, sidecarLogDriver, sidecarSettings } from './sidecar';
+import { decideSidecarLogging, enforcerSpec, sidecarLogDriver, sidecarLoggingUndecided, sidecarSettings } from './sidecar';
 import { findContainerImageDefaults } from '../container-image-defaults';
 import { Enforcer } from '../enforcer';
 import { IMAGE_DEFAULTS_CONTEXT_KEY, ImageDefaults } from '../image-defaults';
@@ -145,6 +145,8 @@ export class L2Enforcement {
   /** Protects every container not handled yet. Runs at synthesis, once per container. */
   public enforce(): void {
     this.addPendingFirelensRouter();
+    // The sidecar's default logging follows the task's, now that its containers are known.
+    decideSidecarLogging(this.sidecar, containersOf(this.task));
     containersOf(this.task).forEach((container, index) => {
       if (this.handled.has(container)) return;
       this.handled.add(container);
@@ -242,6 +244,9 @@ export class L2Enforcement {
   public validate(): string[] {
     const containers = containersOf(this.task);
     const errors = [...(this.contextProblem ? [this.contextProblem] : []), ...this.problems];
+    if (sidecarLoggingUndecided(this.sidecar)) {
+      errors.push(`the enforcer sidecar '${this.sidecar.containerName}' has no log configuration: the enforcement never ran on this task; do not remove its Aspects`);
+    }
     // A container added after the enforcement ran cannot be changed reliably any more (aws-cdk-lib
     // may already have rendered it): refuse to produce a template in which it runs unprotected.
     for (const c of containers.filter(x => !this.handled.has(x))) {
