@@ -7,6 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { AquaNginxStack } from './aqua-nginx';
 import { LoadBalancedServiceStack } from './load-balanced-service';
 import { MultiContainerStack } from './multi-container';
+import { WholeAppStack } from './whole-app';
 
 const app = new App();
 // cdk-nag's AWS Solutions rules: a finding without an acknowledgement (and its reason) fails `cdk synth`.
@@ -14,4 +15,5 @@ Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 new AquaNginxStack(app, 'AquaNginx');
 new MultiContainerStack(app, 'MultiContainer');
 new LoadBalancedServiceStack(app, 'LoadBalancedService');
+new WholeAppStack(app, 'WholeApp');
 app.synth();

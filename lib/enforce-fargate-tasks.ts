@@ -45,7 +45,8 @@ const EXEMPT_METADATA = 'cdk-enforced-fargate:exempt';
  * whose RequiresCompatibilities lists FARGATE (written by hand or read by `CfnInclude`).
  *
  * ```ts
- * Aspects.of(app).add(new EnforceFargateTasks({ enforcer }));
+ * declare const enforcer: Enforcer;
+ * Aspects.of(this).add(new EnforceFargateTasks({ enforcer })); // or Aspects.of(app)
  * ```
  *
  * Each task gets the enforcer sidecar and every container is rewritten exactly as

@@ -17,7 +17,7 @@ import { Annotations, CfnResource, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import { EXCLUDED_BY_NAME, TaskCoverage } from './l2';
+import { TaskCoverage } from './l2';
 import { enforceLiteralContainers, labelExempt, literalImageDefaults } from './literal';
 import { PlanContext } from './model';
 import { checkSettings } from './plan';
@@ -201,4 +201,3 @@ export function isL2Resource(cfn: IConstruct): boolean {
   return scope instanceof ecs.TaskDefinition && scope.node.defaultChild === cfn;
 }
 
-export { EXCLUDED_BY_NAME };
