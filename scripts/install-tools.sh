@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # the shell of a test image; gcc and libc6-dev build the static stub enforcer and app;
 # python3-botocore holds the ECS API model; docker-registry, apache2-utils (htpasswd) and openssl
 # serve a real registry on 127.0.0.1 for the lookup tests; python3-venv makes .tools/venv;
-# shellcheck lets actionlint check the workflows' run: scripts.
+# and actionlint runs shellcheck on the workflows' run: scripts.
 APT_PACKAGES=(podman runc busybox-static gcc libc6-dev python3-botocore docker-registry apache2-utils openssl python3-venv shellcheck)
 if ! dpkg -s "${APT_PACKAGES[@]}" >/dev/null 2>&1; then
   apt-get update -qq

@@ -69,6 +69,7 @@ else
 fi
 
 # 3c. Maven Central.
+before_maven=$failures
 dir="dist/java/${group//.//}/$artifact/$version"
 for suffix in .jar -sources.jar -javadoc.jar .pom; do
   [ -s "$dir/$artifact-$version$suffix" ] || bad "Maven: $dir/$artifact-$version$suffix is missing"
@@ -83,20 +84,26 @@ if [ -s "$dir/$artifact-$version.pom" ]; then
     grep -q "<$element>" "$dir/$artifact-$version.pom" || bad "Maven: the pom has no <$element>, which Maven Central requires"
   done
 fi
-[ "$failures" -eq 0 ] && ok "Maven: $artifact-$version jar, sources, javadoc and pom"
+[ "$failures" -eq "$before_maven" ] && ok "Maven: $artifact-$version jar, sources, javadoc and pom"
 
 # 3d. Go.
+# In a copy: the module is published without a go.sum (its users' go.sum records the sums), and
+# go vet needs one; `go mod tidy` writes it there from the Go module proxy.
 gomod="$(ls dist/go/*/go.mod)"
-if (cd "$(dirname "$gomod")" && go vet ./... && go build ./...) >/tmp/release-dry-run-go.log 2>&1; then
+gocopy="$(mktemp -d)"
+cp -r "$(dirname "$gomod")/." "$gocopy"
+if (cd "$gocopy" && go mod tidy && go vet ./... && go build ./...) >/tmp/release-dry-run-go.log 2>&1; then
   ok "Go: $(sed -n 's/^module //p' "$gomod") passes go vet and go build"
 else
   bad "Go: $(tail -5 /tmp/release-dry-run-go.log)"
 fi
+rm -rf "$gocopy"
 
 # 3e. NuGet.
 if ls dist/dotnet/*.nupkg >/dev/null 2>&1; then
-  nupkg="$(ls dist/dotnet/*.nupkg | head -1)"
-  python3 -m zipfile -l "$nupkg" | grep -q '\.nuspec' && ok "NuGet: $(basename "$nupkg")" || bad "NuGet: $nupkg has no .nuspec"
+  for nupkg in dist/dotnet/*.nupkg; do
+    if python3 -m zipfile -l "$nupkg" | grep -q '\.nuspec'; then ok "NuGet: $(basename "$nupkg")"; else bad "NuGet: $nupkg has no .nuspec"; fi
+  done
 fi
 
 if [ "$failures" -ne 0 ]; then

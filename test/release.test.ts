@@ -61,6 +61,18 @@ describe('release workflow', () => {
     }
   });
 
+  test('shellcheck passes the release and compatibility scripts (Debian shellcheck, which actionlint also runs)', () => {
+    const r = spawnSync('shellcheck', ['scripts/release-version.sh', 'scripts/release-dry-run.sh', 'scripts/test-cdk-versions.sh', 'scripts/install-tools.sh'], { cwd: ROOT, encoding: 'utf-8' });
+    if (r.error) {
+      if (process.env.CI) throw new Error(`shellcheck cannot run under CI: ${r.error.message}`);
+      // eslint-disable-next-line no-console
+      console.warn(missingToolBanner('shellcheck of the release scripts', r.error.message));
+      return;
+    }
+    expect(`${r.stdout}${r.stderr}`).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   test('runs on main and by hand, only once a maintainer sets RELEASE_ENABLED, with read-only default permissions', () => {
     expect(workflow).toMatch(/^on:\n {2}push:\n {4}branches: \[main\]\n {2}workflow_dispatch: \{\}$/m);
     expect(workflow).toMatch(/^permissions:\n {2}contents: read$/m);
