@@ -201,12 +201,25 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
+/**
+ * The statements of every IAM policy in a fixed order. IAM ignores their order; the order is that
+ * of the grants, and the library grants the sidecar's log group at synthesis (when it decides
+ * where the sidecar logs), after the containers added at construction.
+ */
+function sortPolicyStatements(template: any): any {
+  for (const resource of Object.values(template.Resources ?? {}) as any[]) {
+    const statements = resource.Type === 'AWS::IAM::Policy' ? resource.Properties?.PolicyDocument?.Statement : undefined;
+    if (Array.isArray(statements)) statements.sort((a, b) => JSON.stringify(canonical(a)).localeCompare(JSON.stringify(canonical(b))));
+  }
+  return template;
+}
+
 /** Every stack's template, canonical, keyed by stack name. */
 export function synthTemplates(variant: Variant, tasks: number): Record<string, unknown> {
   const outdir = tempOutdir();
   try {
     const assembly = buildApp(variant, tasks, outdir).synth();
-    return Object.fromEntries(assembly.stacks.map(s => [s.stackName, canonical(s.template)]));
+    return Object.fromEntries(assembly.stacks.map(s => [s.stackName, canonical(sortPolicyStatements(s.template))]));
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }

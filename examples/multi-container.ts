@@ -9,6 +9,8 @@
  * - `log-router` (fluent-bit) is infrastructure and is excluded by name: it runs without the
  *   enforcer, as the user chose, and the template shows it.
  * - The enforcer here is generic (`new Enforcer`), with fixed arguments and SYS_PTRACE.
+ * - The enforcer sidecar logs where the task logs: through FireLens, like `app` (no log group of
+ *   its own).
  *
  * Run: `npx cdk synth MultiContainer` (no AWS account needed).
  */

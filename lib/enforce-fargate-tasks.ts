@@ -82,7 +82,7 @@ export class EnforceFargateTasks implements IAspect {
 
   constructor(props: EnforceFargateTasksProps) {
     if (!props || !props.enforcer) {
-      throw new Error("EnforceFargateTasks: 'enforcer' is required, e.g. new EnforceFargateTasks({ enforcer: Enforcer.aquaMicroEnforcer({ image, server, token }) })");
+      throw new Error("EnforceFargateTasks: 'enforcer' is required: an Enforcer for your enforcer's image (new Enforcer with its image and binaryPath), or a preset such as Enforcer.aquaMicroEnforcer (aqua_micro_enforcer in Python) with image, server and token");
     }
     // Read once and copied: what is checked is what is used, whatever the caller changes later.
     const excludedContainers: string[] = Array.isArray(props.excludedContainers) ? [...props.excludedContainers] : (props.excludedContainers ?? []);

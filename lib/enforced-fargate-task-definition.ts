@@ -57,7 +57,7 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
   constructor(scope: Construct, id: string, props: EnforcedFargateTaskDefinitionProps) {
     const prefix = `EnforcedFargateTaskDefinition '${id}'`;
     if (!props || !props.enforcer) {
-      throw new Error(`${prefix}: 'enforcer' is required, e.g. Enforcer.aquaMicroEnforcer({ image, server, token })`);
+      throw new Error(`${prefix}: 'enforcer' is required: an Enforcer for your enforcer's image (new Enforcer with its image and binaryPath), or a preset such as Enforcer.aquaMicroEnforcer (aqua_micro_enforcer in Python) with image, server and token`);
     }
     const architecture = props.runtimePlatform?.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
     // Read once and copied: what is checked is what is used, whatever the caller changes later.

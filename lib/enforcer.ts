@@ -88,7 +88,10 @@ export interface EnforcerOptions {
   /**
    * Where the sidecar's own output goes.
    *
-   * @default - CloudWatch Logs through the awslogs driver, stream prefix = the container name
+   * @default - the task's own choice: when a container of the task logs through FireLens (the
+   * awsfirelens log driver), the sidecar uses the same FireLens log configuration as the first
+   * such container (no log group is added); otherwise CloudWatch Logs through the awslogs
+   * driver, in a new log group, stream prefix = the container name
    */
   readonly logging?: ecs.LogDriver;
 
@@ -356,7 +359,8 @@ export class Enforcer {
   public readonly command?: string[];
   /**
    * The sidecar's log driver.
-   * @default - awslogs with the container name as stream prefix
+   * @default - the task's own choice: FireLens when a container of the task logs through it,
+   * else awslogs with the container name as stream prefix
    */
   public readonly logging?: ecs.LogDriver;
   /** The CPU architectures the enforcer ships binaries for. */
@@ -496,7 +500,7 @@ export class Enforcer {
       throw new Error(`${where}: 'cpuArchitectures' must be a list of ecs.CpuArchitecture values (e.g. [ecs.CpuArchitecture.X86_64]), got ${describe(architecturesGiven)}`);
     }
     if (architecturesGiven !== undefined && architecturesGiven.length === 0) {
-      throw new Error(`${where}: 'cpuArchitectures' is empty: list at least one architecture the enforcer image ships binaries for (e.g. [ecs.CpuArchitecture.X86_64])`);
+      throw new Error(`${where}: 'cpuArchitectures' is empty: list at least one architecture the enforcer image ships binaries for (CpuArchitecture.X86_64 or CpuArchitecture.ARM64 of aws-cdk-lib's ECS module), or leave it out for X86_64`);
     }
     const commandGiven = given(props.command);
     if (commandGiven !== undefined && Array.isArray(commandGiven) && commandGiven.length === 0) {

@@ -52,7 +52,9 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     new CrowdStrikeReadOnlyStack(app, 'CrowdStrikeReadOnly');
     expect(findings(app)).toEqual([]);
 
-    const acks = acknowledgements(app);
+    // The examples' own acknowledgements; aws-cdk-lib 2.276 and later acknowledges one rule of its
+    // own validator on every stack that reads its availability zones (CloudFormation-Validate::W3010).
+    const acks = acknowledgements(app).filter(a => !a.id.startsWith('CloudFormation-Validate::'));
     expect(acks.map(a => `${a.id} @ ${a.path}`).sort()).toEqual([
       'AwsSolutions-EC23 @ LoadBalancedService/Service/LB',
       'AwsSolutions-ECS2 @ AquaNginx/Web',

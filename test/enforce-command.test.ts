@@ -132,6 +132,26 @@ describe('cdk-enforced-fargate enforce', () => {
     expect(r.err).toMatch(/no logConfiguration/);
   });
 
+  test('the sidecar logs where the task logs: a container logging through FireLens wins over awslogs', async () => {
+    const dir = tmpdir();
+    writeJson(dir, 'enforcer.json', { image: 'registry.example.com/me:1', excludedContainers: ['log_router'] });
+    const firelens = { logDriver: 'awsfirelens', options: { Name: 'cloudwatch_logs', region: 'us-east-1', log_group_name: 'apps' } };
+    writeJson(dir, 'td.json', {
+      family: 'f',
+      executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
+      containerDefinitions: [
+        { name: 'log_router', image: 'public.ecr.aws/aws-observability/aws-for-fluent-bit:stable', firelensConfiguration: { type: 'fluentbit' },
+          logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/firelens', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'fb' } } },
+        { name: 'api', image: 'registry.example.com/api:3', entryPoint: ['/api'], logConfiguration: firelens },
+      ],
+    });
+    const r = await enforce(['--enforcer', 'enforcer.json', 'td.json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const [sidecar] = JSON.parse(r.out).containerDefinitions;
+    expect(sidecar.name).toBe('enforcer');
+    expect(sidecar.logConfiguration).toEqual(firelens);
+  });
+
   describe('the same errors as at synthesis, naming the container and the fix', () => {
     test('a placeholder image with no declared defaults', async () => {
       const dir = tmpdir();
@@ -139,7 +159,7 @@ describe('cdk-enforced-fargate enforce', () => {
       const r = await enforce(['--enforcer', 'enforcer.json', path.join(FIXTURES, 'taskdef.json')], { cwd: dir });
       expect(r.code).toBe(1);
       expect(r.out).toBe('');
-      expect(r.err).toMatch(/error: task definition 'api': container 'api': sets neither entryPoint nor command, so the image's own ENTRYPOINT and CMD must be known to start it under the enforcer, and its image is the placeholder '<IMAGE1_NAME>' \(filled in at deployment, e\.g\. by CodeDeploy\), so they must be declared by container name\. Declare them with imageDefaults: \{ 'api': \{ entryPoint: \[\.\.\.\], command: \[\.\.\.\] \} \}/);
+      expect(r.err).toMatch(/error: task definition 'api': container 'api': sets neither entryPoint nor command, so the image's own ENTRYPOINT and CMD must be known to start it under the enforcer, and its image is the placeholder '<IMAGE1_NAME>' \(filled in at deployment, e\.g\. by CodeDeploy\), so they must be declared by container name\. Declare them in the task's imageDefaults prop \(image_defaults in Python\) under the container name 'api': \{ "entryPoint": \[\.\.\.\], "command": \[\.\.\.\] \}/);
     });
 
     test('a registry image with no declared defaults names the lookup command', async () => {

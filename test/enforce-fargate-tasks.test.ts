@@ -368,6 +368,52 @@ describe('EnforceFargateTasks', () => {
     });
   });
 
+  describe('the sidecar logs where the task logs', () => {
+    const FIRELENS = { Name: 'cloudwatch_logs', region: 'eu-west-1', log_group_name: 'apps', log_stream_prefix: 'app-' };
+
+    test('an L2 task whose app logs through FireLens: the sidecar too, and no log group of its own', () => {
+      const app = new App();
+      const stack = new Stack(app, 'L2Firelens');
+      const task = new ecs.FargateTaskDefinition(stack, 'Task');
+      task.addContainer('web', { image: ecs.ContainerImage.fromRegistry(NGINX), logging: ecs.LogDrivers.firelens({ options: FIRELENS }) });
+      protect(app, enforcerIn(stack), { excludedContainers: ['log-router'] });
+      const [containers] = Object.values(tasksOf(stack));
+      expect(containers.enforcer.LogConfiguration).toEqual({ LogDriver: 'awsfirelens', Options: FIRELENS });
+      // aws-cdk-lib's FireLens router keeps its own log group; the sidecar adds none.
+      Template.fromStack(stack).resourceCountIs('AWS::Logs::LogGroup', 1);
+    });
+
+    test('a raw CfnTaskDefinition with a FireLens container: the sidecar shares its log configuration', () => {
+      const app = new App();
+      const stack = new Stack(app, 'L1Firelens');
+      new ecs.CfnTaskDefinition(stack, 'Raw', {
+        family: 'raw', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', networkMode: 'awsvpc',
+        containerDefinitions: [
+          { name: 'router', image: 'public.ecr.aws/aws-observability/aws-for-fluent-bit:stable', essential: true, firelensConfiguration: { type: 'fluentbit' } },
+          { name: 'app', image: 'app:1', entryPoint: ['/app'], logConfiguration: { logDriver: 'awsfirelens', options: FIRELENS } },
+        ],
+      });
+      protect(app, enforcerIn(stack), { excludedContainers: ['router'] });
+      const [containers] = Object.values(tasksOf(stack));
+      expect(containers.enforcer.LogConfiguration).toEqual({ LogDriver: 'awsfirelens', Options: FIRELENS });
+      expect(containers.app.EntryPoint).toEqual([BINARY, '/app']);
+      Template.fromStack(stack).resourceCountIs('AWS::Logs::LogGroup', 0);
+    });
+
+    test('a raw CfnTaskDefinition without FireLens: CloudWatch Logs, as before', () => {
+      const app = new App();
+      const stack = new Stack(app, 'L1Awslogs');
+      new ecs.CfnTaskDefinition(stack, 'Raw', {
+        family: 'raw', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', networkMode: 'awsvpc',
+        containerDefinitions: [{ name: 'app', image: 'app:1', entryPoint: ['/app'] }],
+      });
+      protect(app, enforcerIn(stack));
+      const [containers] = Object.values(tasksOf(stack));
+      expect(containers.enforcer.LogConfiguration.LogDriver).toBe('awslogs');
+      Template.fromStack(stack).resourceCountIs('AWS::Logs::LogGroup', 1);
+    });
+  });
+
   describe('nested stacks and stages', () => {
     test('tasks in a nested stack and in a stage are protected (a Stage takes the Aspect of its own: aws-cdk-lib does not carry Aspects into Stages)', () => {
       const app = new App();

@@ -6,6 +6,7 @@ import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
 import { EnforcedFargateTaskDefinition, EnforcedFargateTaskDefinitionProps, Enforcer, EnforcerOptions } from '../lib';
+import { lookupRequests } from '../lib/lookup/requests';
 
 const NGINX = 'nginx:1.27';
 const NGINX_DEFAULTS = { entryPoint: ['/docker-entrypoint.sh'], command: ['nginx', '-g', 'daemon off;'] };
@@ -59,7 +60,8 @@ describe('enforced fargate task definition', () => {
       // WHEN
       task.addContainer('nginx', { image: ecs.ContainerImage.fromRegistry(NGINX) });
       // THEN
-      const sidecar = containers(stack).enforcer;
+      // A copy: the template object is cached by the app, and later Template.fromStack calls return it.
+      const sidecar = JSON.parse(JSON.stringify(containers(stack).enforcer));
       expect(sidecar.LogConfiguration.Options['awslogs-group'].Ref).toMatch(/^TaskEnforcerSidecarLogGroup/);
       sidecar.LogConfiguration.Options['awslogs-group'] = 'checked above';
       expect(sidecar).toEqual({
@@ -97,6 +99,75 @@ describe('enforced fargate task definition', () => {
       expect(all.aqua.LogConfiguration.Options['awslogs-stream-prefix']).toBe('security');
       expect(all.nginx.VolumesFrom).toEqual([{ SourceContainer: 'aqua', ReadOnly: true }]);
       expect(all.nginx.DependsOn).toEqual([{ ContainerName: 'aqua', Condition: 'START' }]);
+    });
+
+    describe('logs where the task logs', () => {
+      /** The FireLens options of the app: Fluent Bit's cloudwatch_logs output. */
+      const FIRELENS_OPTIONS = { Name: 'cloudwatch_logs', region: 'eu-west-1', log_group_name: 'apps', log_stream_prefix: 'web-', auto_create_group: 'true' };
+      const firelensApp = (task: ecs.TaskDefinition) => task.addContainer('nginx', {
+        image: ecs.ContainerImage.fromRegistry(NGINX),
+        logging: ecs.LogDrivers.firelens({ options: FIRELENS_OPTIONS }),
+      });
+      const logGroupsUnder = (construct: IConstruct) => construct.node.findAll().filter(c => c.node.id === 'LogGroup').map(c => c.node.path);
+
+      test('through FireLens when the task\'s containers do, without a log group of its own', () => {
+        // GIVEN
+        const { stack, task } = fixture({}, { excludedContainers: ['log-router'] });
+        // WHEN
+        firelensApp(task);
+        // THEN
+        const all = containers(stack);
+        expect(all.enforcer.LogConfiguration).toEqual({ LogDriver: 'awsfirelens', Options: FIRELENS_OPTIONS });
+        expect(all.enforcer.LogConfiguration).toEqual(all.nginx.LogConfiguration);
+        expect(logGroupsUnder(task.enforcerContainer!)).toEqual([]);
+        // The only log group is the one aws-cdk-lib gives the FireLens router it adds.
+        expect(Object.keys(Template.fromStack(stack).findResources('AWS::Logs::LogGroup'))).toHaveLength(1);
+        expect(Object.keys(all)).toEqual(['enforcer', 'nginx', 'log-router']);
+      });
+
+      test('to CloudWatch Logs, in a log group of its own, when no container logs through FireLens', () => {
+        const { stack, task } = fixture();
+        task.addContainer('nginx', { image: ecs.ContainerImage.fromRegistry(NGINX), logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'web' }) });
+        expect(containers(stack).enforcer.LogConfiguration.LogDriver).toBe('awslogs');
+        expect(logGroupsUnder(task.enforcerContainer!)).toEqual(['Stack/Task/EnforcerSidecar/LogGroup']);
+        // The execution role may write to it, as for any awslogs container.
+        Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+          PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TaskEnforcerSidecarLogGroup'), 'Arn'] },
+          })]) },
+        });
+      });
+
+      test('through FireLens also when the FireLens container is added after the task, from another scope', () => {
+        const { stack, task } = fixture({}, { excludedContainers: ['log-router'] });
+        new ecs.ContainerDefinition(stack, 'Late', {
+          taskDefinition: task,
+          image: ecs.ContainerImage.fromRegistry(NGINX),
+          logging: ecs.LogDrivers.firelens({ options: FIRELENS_OPTIONS }),
+        });
+        expect(containers(stack).enforcer.LogConfiguration.LogDriver).toBe('awsfirelens');
+      });
+
+      test('where the enforcer says, when it sets logging, even in a FireLens task', () => {
+        const { stack, task } = fixture({ logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'security' }) }, { excludedContainers: ['log-router'] });
+        firelensApp(task);
+        const sidecar = containers(stack).enforcer;
+        expect(sidecar.LogConfiguration.LogDriver).toBe('awslogs');
+        expect(sidecar.LogConfiguration.Options['awslogs-stream-prefix']).toBe('security');
+      });
+
+      test('with the FireLens container\'s secret options, read by the same execution role', () => {
+        const { stack, task } = fixture({}, { excludedContainers: ['log-router'] });
+        const key = secretsmanager.Secret.fromSecretNameV2(stack, 'Key', 'datadog-key');
+        task.addContainer('nginx', {
+          image: ecs.ContainerImage.fromRegistry(NGINX),
+          logging: ecs.LogDrivers.firelens({ options: { Name: 'datadog' }, secretOptions: { apikey: ecs.Secret.fromSecretsManager(key) } }),
+        });
+        const all = containers(stack);
+        expect(all.enforcer.LogConfiguration).toEqual(all.nginx.LogConfiguration);
+        expect(all.enforcer.LogConfiguration.SecretOptions).toEqual([{ Name: 'apikey', ValueFrom: expect.anything() }]);
+      });
     });
 
     test('is not the default container, so patterns route traffic to the app', () => {
@@ -452,13 +523,30 @@ describe('enforced fargate task definition errors', () => {
     test('unknown image ENTRYPOINT for a container that sets only command', () => {
       const { stack, task } = fixture();
       task.addContainer('api', { image: ecs.ContainerImage.fromRegistry('registry.example.com/api:2'), command: ['serve'] });
-      expect(errorsOf(stack)).toMatch(/container 'api': sets command but no entryPoint, so the image's own ENTRYPOINT must be known .* image 'registry\.example\.com\/api:2' has none declared\. Read them from the registry with `npx cdk-enforced-fargate lookup --platform linux\/amd64 registry\.example\.com\/api:2` \(it writes cdk\.context\.json\), or declare them with imageDefaults: \{ 'registry\.example\.com\/api:2': \{ entryPoint: \[\.\.\.\] \} \}/);
+      expect(errorsOf(stack)).toMatch(/container 'api': sets command but no entryPoint, so the image's own ENTRYPOINT must be known .* image 'registry\.example\.com\/api:2' has none declared\. Read them from the registry with `npx cdk-enforced-fargate lookup --platform linux\/amd64 registry\.example\.com\/api:2` \(it writes cdk\.context\.json\), or add them to the context \(cdk\.json or cdk\.context\.json, the same in every language\): "cdk-enforced-fargate:imageDefaults": \{ "registry\.example\.com\/api:2": \{ "entryPoint": \[\.\.\.\] \} \}, or declare them in the task's imageDefaults prop \(image_defaults in Python\) under 'registry\.example\.com\/api:2' with the same fields, or give the container an explicit entryPoint\./);
+    });
+
+    test('the unknown-image message speaks every language: the context JSON comes before the prop, in no TypeScript syntax', () => {
+      const { stack, task } = fixture();
+      task.addContainer('api', { image: ecs.ContainerImage.fromRegistry('registry.example.com/api:2') });
+      const message = String(errorsOf(stack));
+      // The context entry, as printed, is JSON a user of any language pastes into cdk.json's "context".
+      const snippet = /the same in every language\): (".*?\} \}), or declare/.exec(message);
+      const entry = JSON.parse(`{${snippet![1].replace(/\[\.\.\.\]/g, '["..."]')}}`);
+      expect(entry).toEqual({ 'cdk-enforced-fargate:imageDefaults': { 'registry.example.com/api:2': { entryPoint: ['...'], command: ['...'] } } });
+      expect(message.indexOf('"cdk-enforced-fargate:imageDefaults"')).toBeLessThan(message.indexOf('imageDefaults prop'));
+      // No TypeScript object literal (unquoted keys, single-quoted strings as keys).
+      expect(message).not.toMatch(/\{ '|\bentryPoint: \[|\bcommand: \[/);
+      // How to read the values without this package's lookup.
+      expect(message).toContain("`docker image inspect --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}}' registry.example.com/api:2`");
+      // The lookup command's own parser (lookup --from-synth) still finds exactly the image.
+      expect(lookupRequests(message)).toEqual([{ platform: 'linux/amd64', reference: 'registry.example.com/api:2' }]);
     });
 
     test('unknown image ENTRYPOINT and CMD for a container that sets neither', () => {
       const { stack, task } = fixture();
       task.addContainer('api', { image: ecs.ContainerImage.fromRegistry('registry.example.com/api:2') });
-      expect(errorsOf(stack)).toMatch(/container 'api': sets neither entryPoint nor command, so the image's own ENTRYPOINT and CMD must be known.*\{ entryPoint: \[\.\.\.\], command: \[\.\.\.\] \}.*context key 'cdk-enforced-fargate:imageDefaults'/);
+      expect(errorsOf(stack)).toMatch(/container 'api': sets neither entryPoint nor command, so the image's own ENTRYPOINT and CMD must be known.*"cdk-enforced-fargate:imageDefaults": \{ "registry\.example\.com\/api:2": \{ "entryPoint": \[\.\.\.\], "command": \[\.\.\.\] \} \}/);
     });
 
     test('a container that names no program', () => {
@@ -510,7 +598,7 @@ describe('enforced fargate task definition errors', () => {
     test('the FireLens router aws-cdk-lib adds, neither declared nor excluded', () => {
       const { stack, task } = fixture();
       task.addContainer('app', { image: ecs.ContainerImage.fromRegistry('app:1'), entryPoint: ['/app'], logging: ecs.LogDrivers.firelens({}) });
-      expect(errorsOf(stack)).toMatch(/container 'log-router': is the FireLens log router that aws-cdk-lib adds by itself \(for the awsfirelens log driver of container 'app'\), and the ENTRYPOINT and CMD of its image \(aws-cdk-lib's default, named by an SSM parameter and known only at deployment\) are unknown, so it cannot be started under the enforcer\. Either exclude it with excludedContainers: \['log-router'\] .*or declare its image's defaults with imageDefaults: \{ 'log-router': \{ entryPoint: \[\.\.\.\], command: \[\.\.\.\] \} \}/);
+      expect(errorsOf(stack)).toMatch(/container 'log-router': is the FireLens log router that aws-cdk-lib adds by itself \(for the awsfirelens log driver of container 'app'\), and the ENTRYPOINT and CMD of its image \(aws-cdk-lib's default, named by an SSM parameter and known only at deployment\) are unknown, so it cannot be started under the enforcer\. Either list 'log-router' in the task's excludedContainers prop .*or declare its image's defaults in the imageDefaults prop \(image_defaults in Python\) under the container name 'log-router': \{ "entryPoint": \[\.\.\.\], "command": \[\.\.\.\] \}/);
     });
 
     test('an excluded name that matches no container', () => {

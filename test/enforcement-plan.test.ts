@@ -85,7 +85,7 @@ describe('enforcement plan', () => {
       ['a namesake of the sidecar', container({ name: 'enforcer' }), /container 'enforcer': has the enforcer sidecar's name/],
       ['a forged enforcer label', container({ labels: { 'cdk-enforced-fargate.role': 'enforcer' } }), /is labelled 'cdk-enforced-fargate.role=enforcer' but is not this task's enforcer sidecar/],
       ['unknown image defaults', container({ image: 'other:2' }), /sets neither entryPoint nor command.*npx cdk-enforced-fargate lookup --platform linux\/amd64 other:2/],
-      ['a placeholder image', container({ image: '<IMAGE1_NAME>' }), /its image is the placeholder '<IMAGE1_NAME>'.*imageDefaults: \{ 'app':/],
+      ['a placeholder image', container({ image: '<IMAGE1_NAME>' }), /its image is the placeholder '<IMAGE1_NAME>'.*imageDefaults prop \(image_defaults in Python\) under the container name 'app': \{ "entryPoint"/],
       ['a malformed source', container({ image: 'bad' }), /container 'app': broken source/],
       ['a readOnly conflict', container({ entryPoint: ['/a'], volumesFrom: [{ sourceContainer: 'enforcer', readOnly: false }] }), /already mounts volumes from 'enforcer' with readOnly false/],
       ['a dependency conflict (ECS default HEALTHY)', container({ entryPoint: ['/a'], dependsOn: [{ containerName: 'enforcer' }] }), /already depends on 'enforcer' with condition HEALTHY/],

@@ -44,6 +44,8 @@ describe('examples', () => {
     expect(containers.app.EntryPoint).toEqual([...prefix, '/usr/local/bin/orders-api']);
     expect(containers.app.Command).toEqual(['serve', '--port', '8080']);
     expect(containers.app.LogConfiguration.LogDriver).toBe('awsfirelens');
+    // The sidecar follows the task: it logs through FireLens like the app, with no log group of its own.
+    expect(containers.enforcer.LogConfiguration).toEqual(containers.app.LogConfiguration);
     expectProtected(containers.worker, prefix);
     expect(containers.worker.EntryPoint).toEqual([...prefix, '/bin/sh', '-c']);
     expect(containers.worker.Command).toEqual(['exec orders-worker --queue "orders; priority" --label $HOSTNAME']);

@@ -25,7 +25,7 @@ import { EXCLUDED_BY_NAME } from './l2';
 import { enforceLiteralContainers, literalImageDefaults } from './literal';
 import { PlanContext } from './model';
 import { checkSettings } from './plan';
-import { enforcerSpec, literalDeliveryProblem, sidecarSettings } from './sidecar';
+import { enforcerSpec, firelensLogSource, literalDeliveryProblem, sidecarSettings } from './sidecar';
 import { Enforcer } from '../enforcer';
 import { ImageDefaults, parseImageDefaults } from '../image-defaults';
 
@@ -205,7 +205,7 @@ export function enforceEcsJson(input: unknown, description: EnforcerDescription,
   }
   const settings = sidecarSettings(enforcer, spec)!;
   const logConfiguration = description.logConfiguration ?? sidecarLogFrom(task.containerDefinitions, settings.streamPrefix);
-  if (logConfiguration === undefined) notes.push(`${where}: the enforcer sidecar gets no logConfiguration (no container logs with awslogs to copy it from); give one in the description's 'logConfiguration'`);
+  if (logConfiguration === undefined) notes.push(`${where}: the enforcer sidecar gets no logConfiguration (no container logs through FireLens or awslogs to copy it from); give one in the description's 'logConfiguration'`);
   const needsRole = [
     ...Object.keys(spec.secrets).map(n => `the enforcer's secret ${n}`),
     ...(logConfiguration?.logDriver === 'awslogs' ? ["the sidecar's awslogs log configuration"] : []),
@@ -235,6 +235,9 @@ export function enforceEcsJson(input: unknown, description: EnforcerDescription,
 
 /** The sidecar's log configuration copied from the first container that logs with awslogs. */
 function sidecarLogFrom(containers: any[], streamPrefix: string): { [key: string]: any } | undefined {
+  // The task's own choice first: FireLens when a container logs through it (sidecar.ts's rule).
+  const firelens = firelensLogSource(containers.filter(c => c !== null && typeof c === 'object').map(c => ({ name: c.name, logDriver: c.logConfiguration?.logDriver })));
+  if (firelens !== undefined) return { ...containers.find(c => c?.name === firelens).logConfiguration };
   const source = containers.find(c => c?.logConfiguration?.logDriver === 'awslogs' && c.logConfiguration.options?.['awslogs-group']);
   if (!source) return undefined;
   return { logDriver: 'awslogs', options: { ...source.logConfiguration.options, 'awslogs-stream-prefix': streamPrefix } };

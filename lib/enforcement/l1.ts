@@ -13,7 +13,7 @@
  *   a warning `cdk-enforced-fargate:executionRoleOutsideTemplate` lists what it must be granted.
  *   Nothing runs unprotected: without the grants the task fails to start.
  */
-import { Annotations, CfnResource, Fn, Lazy, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
@@ -21,7 +21,7 @@ import { TaskCoverage } from './l2';
 import { enforceLiteralContainers, labelExempt, literalImageDefaults } from './literal';
 import { PlanContext } from './model';
 import { checkSettings } from './plan';
-import { enforcerSpec, literalDeliveryProblem, sidecarLogDriver, sidecarSettings } from './sidecar';
+import { enforcerSpec, firelensLogSource, literalDeliveryProblem, sidecarLogDriver, sidecarSettings } from './sidecar';
 import { verifyRendered } from './verify';
 import { Enforcer } from '../enforcer';
 import { IMAGE_DEFAULTS_CONTEXT_KEY, ImageDefaults } from '../image-defaults';
@@ -98,7 +98,7 @@ export function enforceL1(cfn: ecs.CfnTaskDefinition, options: L1EnforcementOpti
   const shim = { taskDefinition: { obtainExecutionRole: () => role.get() } } as unknown as ecs.ContainerDefinition;
   const settings = sidecarSettings(options.enforcer, spec)!;
   const image = options.enforcer.image.bind(scope, shim);
-  const log = sidecarLogDriver(options.enforcer).bind(scope, shim);
+  const log = sidecarLiteralLogging(options.enforcer, cfn.containerDefinitions) ?? sidecarLogDriver(options.enforcer, false).bind(scope, shim);
   const sidecar: { [key: string]: unknown } = {
     name: settings.name,
     image: image.imageName,
@@ -133,6 +133,19 @@ export function enforceL1(cfn: ecs.CfnTaskDefinition, options: L1EnforcementOpti
   const protectedNames = [...result.protected];
   cfn.node.addValidation({ validate: () => verifyL1(cfn, protectedNames, ctx) });
   return { ...coverage, protected: result.protected, excluded: [...result.excluded] };
+}
+
+/**
+ * The sidecar's logging when the enforcer sets none and a literal container of the task logs
+ * through FireLens: that container's log configuration (see `firelensLogSource`); else undefined.
+ */
+function sidecarLiteralLogging(enforcer: Enforcer, containers: unknown): ecs.LogDriverConfig | undefined {
+  if (enforcer.logging || !Array.isArray(containers)) return undefined;
+  const literal = containers.filter((c): c is { [key: string]: any } => c !== null && typeof c === 'object' && !Array.isArray(c) && !Token.isUnresolved(c));
+  const source = firelensLogSource(literal.map(c => ({ name: c.name, logDriver: c.logConfiguration?.logDriver })));
+  if (source === undefined) return undefined;
+  const config = literal.find(c => c.name === source)!.logConfiguration;
+  return { logDriver: config.logDriver, options: config.options, secretOptions: config.secretOptions };
 }
 
 /**

@@ -19,7 +19,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { ContainerModel, EnforcerSpec, LABEL_DELIVERY, LABEL_EXCLUDED, LABEL_ROLE, PlanContext, ROLE_ENFORCER } from './model';
 import { checkTask, planContainer } from './plan';
-import { enforcerSpec, sidecarLogDriver, sidecarSettings } from './sidecar';
+import { decideSidecarLogging, enforcerSpec, sidecarLogDriver, sidecarLoggingUndecided, sidecarSettings } from './sidecar';
 import { verifyRendered } from './verify';
 import { findContainerImageDefaults } from '../container-image-defaults';
 import { builtInImageAsset } from '../delivery-resources';
@@ -167,6 +167,8 @@ export class L2Enforcement {
   /** Protects every container not handled yet. Runs at synthesis, once per container. */
   public enforce(): void {
     this.addPendingFirelensRouter();
+    // The sidecar's default logging follows the task's, now that its containers are known.
+    if (this.sidecar) decideSidecarLogging(this.sidecar, containersOf(this.task));
     const whole = this.wholeListOverride();
     if (whole !== undefined && !this.problems.includes(whole)) this.problems.push(whole);
     containersOf(this.task).forEach((container, index) => {
@@ -402,6 +404,9 @@ export class L2Enforcement {
   public validate(): string[] {
     const containers = containersOf(this.task);
     const errors = [...(this.contextProblem ? [this.contextProblem] : []), ...this.problems];
+    if (this.sidecar && sidecarLoggingUndecided(this.sidecar)) {
+      errors.push(`the enforcer sidecar '${this.sidecar.containerName}' has no log configuration: the enforcement never ran on this task; do not remove its Aspects`);
+    }
     // A container added after the enforcement ran cannot be changed reliably any more (aws-cdk-lib
     // may already have rendered it): refuse to produce a template in which it runs unprotected.
     for (const c of containers.filter(x => !this.handled.has(x))) {

@@ -91,9 +91,9 @@ export function planContainer(container: ContainerModel, ctx: PlanContext): Cont
   const result = wrapEntryCommand(definition, enforcer.prefix, image);
   if (result.kind === 'missing' && container.addedBy !== undefined && source === '') {
     return fail(`is ${container.addedBy}, and the ENTRYPOINT and CMD of its image (${Token.isUnresolved(container.image) ? "aws-cdk-lib's default, named by an SSM parameter and known only at deployment" : container.image}) are unknown, so it cannot be started under the enforcer. ` +
-      `Either exclude it with excludedContainers: ['${name}'] (it then runs unprotected, as aws-cdk-lib configures it), ` +
-      `or declare its image's defaults with imageDefaults: { '${name}': { entryPoint: [...], command: [...] } } (entryPoint: [] if the image has no ENTRYPOINT), ` +
-      'or add a log router of your own with addFirelensLogRouter()');
+      `Either list '${name}' in the task's excludedContainers prop (excluded_containers in Python; it then runs unprotected, as aws-cdk-lib configures it), ` +
+      `or declare its image's defaults in the imageDefaults prop (image_defaults in Python) under the container name '${name}': { "entryPoint": [...], "command": [...] } ("entryPoint": [] if the image has no ENTRYPOINT), ` +
+      'or add a log router of your own with addFirelensLogRouter (add_firelens_log_router in Python)');
   }
   if (result.kind === 'missing') {
     return fail(missingDefaultsMessage(container, result.missing, definition, source, lookupReference, ctx.lookupPlatform));
@@ -286,9 +286,8 @@ function missingDefaultsMessage(container: ContainerModel, missing: string[], de
   const why = definition.command === undefined || definition.command.length === 0
     ? 'sets neither entryPoint nor command'
     : 'sets command but no entryPoint';
-  const example = missing.includes('command')
-    ? '{ entryPoint: [...], command: [...] }'
-    : '{ entryPoint: [...] }';
+  // Language-neutral first: the context entry is the same JSON in every language of the package.
+  const entry = missing.includes('command') ? '{ "entryPoint": [...], "command": [...] }' : '{ "entryPoint": [...] }';
   // Name the lookup command with the exact reference (for an asset image, the external
   // base its Dockerfile leaves ENTRYPOINT/CMD to); `lookup --from-synth` parses this sentence.
   const fromBase = lookupReference !== undefined && source.startsWith('Dockerfile ');
@@ -302,13 +301,23 @@ function missingDefaultsMessage(container: ContainerModel, missing: string[], de
         : 'its image name is a token (known only at deployment), so they must be declared by container name')
       : `image '${imageName}' has none declared`;
   const imageKey = lookupReference ?? (Token.isUnresolved(imageName) || placeholder ? name : imageName);
-  const lookup = lookupReference !== undefined
-    ? `Read them from the registry with \`${lookupCommand(platform, lookupReference)}\` (it writes cdk.context.json), or declare them`
-    : 'Declare them';
+  const ways: string[] = [];
+  if (lookupReference !== undefined) {
+    ways.push(`Read them from the registry with \`${lookupCommand(platform, lookupReference)}\` (it writes cdk.context.json)`);
+  }
+  if (!tokenImage) {
+    ways.push(`add them to the context (cdk.json or cdk.context.json, the same in every language): ` +
+      `"${IMAGE_DEFAULTS_CONTEXT_KEY}": { ${JSON.stringify(imageKey)}: ${entry} }`);
+  }
+  ways.push(tokenImage
+    ? `declare them in the task's imageDefaults prop (image_defaults in Python) under the container name '${name}': ${entry}`
+    : `declare them in the task's imageDefaults prop (image_defaults in Python) under '${imageKey}' with the same fields`);
+  ways.push('give the container an explicit entryPoint');
+  const first = ways[0].charAt(0).toUpperCase() + ways[0].slice(1);
   return `${why}, so the image's own ${what} must be known to start it under the enforcer, and ${which}. ` +
-    `${lookup} with imageDefaults: { '${imageKey}': ${example} } (entryPoint: [] if the image has no ENTRYPOINT)` +
-    (tokenImage ? '' : `, or in the context key '${IMAGE_DEFAULTS_CONTEXT_KEY}'`) +
-    ', or give the container an explicit entryPoint';
+    `${[first, ...ways.slice(1)].join(', or ')}. The values are the image's Config.Entrypoint and Config.Cmd ` +
+    `("entryPoint": [] for an image without ENTRYPOINT), e.g. from ` +
+    `\`docker image inspect --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}}' ${tokenImage ? 'IMAGE' : imageKey}\``;
 }
 
 /** The task-wide settings the enforcement needs, in ECS's names. */

@@ -3,6 +3,7 @@
  * that every adapter renders the same sidecar.
  */
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Construct } from 'constructs';
 import { deliveryRule } from './delivery';
 import { EnforcerSpec } from './model';
 import { Enforcer } from '../enforcer';
@@ -87,7 +88,76 @@ export function literalDeliveryProblem(enforcer: Enforcer): string | undefined {
   return undefined;
 }
 
-/** The sidecar's log driver: the enforcer's, or CloudWatch Logs. */
-export function sidecarLogDriver(enforcer: Enforcer): ecs.LogDriver {
-  return enforcer.logging ?? ecs.LogDrivers.awsLogs({ streamPrefix: enforcer.containerName });
+/**
+ * Where the sidecar logs when the enforcer sets no `logging`: it follows the task's own choice.
+ * When a container of the task logs through FireLens (the `awsfirelens` driver), the sidecar
+ * shares the log configuration of the first such container (the task has a log router already,
+ * and no log group is added); otherwise it logs to CloudWatch Logs (awslogs). Returns the name
+ * of the container whose configuration the sidecar shares, or undefined for awslogs. Pure: every
+ * adapter decides the same way.
+ */
+export function firelensLogSource(containers: ReadonlyArray<{ readonly name: string; readonly logDriver?: unknown; readonly isSidecar?: boolean }>): string | undefined {
+  return containers.find(c => !c.isSidecar && c.logDriver === 'awsfirelens')?.name;
+}
+
+/**
+ * The sidecar's log driver: the enforcer's; else one that follows the task (decided later by
+ * `decideSidecarLogging`), or with `followTask` false CloudWatch Logs at once (for an adapter
+ * that applies `firelensLogSource` itself).
+ */
+export function sidecarLogDriver(enforcer: Enforcer, followTask: boolean = true): ecs.LogDriver {
+  if (enforcer.logging) return enforcer.logging;
+  return followTask ? new TaskFollowingLogDriver(enforcer.containerName) : ecs.LogDrivers.awsLogs({ streamPrefix: enforcer.containerName });
+}
+
+/** The log driver bound to each sidecar that follows its task, until its configuration is decided. */
+const FOLLOWING = new WeakMap<ecs.ContainerDefinition, TaskFollowingLogDriver>();
+
+/**
+ * Decides, once, where a sidecar that follows its task logs (see `firelensLogSource`). Call it when
+ * the task's containers are known and before aws-cdk-lib renders the task: at the enforcement.
+ * A sidecar whose enforcer sets `logging` is left alone.
+ */
+export function decideSidecarLogging(sidecar: ecs.ContainerDefinition, containers: ReadonlyArray<ecs.ContainerDefinition>): void {
+  FOLLOWING.get(sidecar)?.decide(containers);
+}
+
+/** Whether a sidecar that follows its task still waits for its logging to be decided. */
+export function sidecarLoggingUndecided(sidecar: ecs.ContainerDefinition): boolean {
+  return FOLLOWING.get(sidecar)?.undecided ?? false;
+}
+
+/** The driver aws-cdk-lib binds when the sidecar is created; its configuration is filled in by `decide`. */
+class TaskFollowingLogDriver extends ecs.LogDriver {
+  /** The object aws-cdk-lib keeps as the container's `logDriverConfig` and renders. */
+  private readonly config: { logDriver: string; options?: { [key: string]: string }; secretOptions?: ecs.CfnTaskDefinition.SecretProperty[] } = {
+    logDriver: 'undecided (cdk-enforced-fargate decides it at synthesis)',
+  };
+  private container?: ecs.ContainerDefinition;
+  public undecided = true;
+
+  constructor(private readonly streamPrefix: string) {
+    super();
+  }
+
+  public bind(_scope: Construct, containerDefinition: ecs.ContainerDefinition): ecs.LogDriverConfig {
+    if (this.container) throw new Error('cdk-enforced-fargate: a sidecar log driver is bound once');
+    this.container = containerDefinition;
+    FOLLOWING.set(containerDefinition, this);
+    return this.config;
+  }
+
+  public decide(containers: ReadonlyArray<ecs.ContainerDefinition>): void {
+    if (!this.undecided || !this.container) return;
+    this.undecided = false;
+    const sidecar = this.container;
+    const source = firelensLogSource(containers.map(c => ({ name: c.containerName, logDriver: c.logDriverConfig?.logDriver, isSidecar: c === sidecar })));
+    const chosen = source !== undefined
+      ? containers.find(c => c.containerName === source)!.logDriverConfig!
+      // The same construct scope and id as an awslogs driver given to the container directly.
+      : ecs.LogDrivers.awsLogs({ streamPrefix: this.streamPrefix }).bind(sidecar, sidecar);
+    this.config.logDriver = chosen.logDriver;
+    if (chosen.options !== undefined) this.config.options = { ...chosen.options };
+    if (chosen.secretOptions !== undefined) this.config.secretOptions = [...chosen.secretOptions];
+  }
 }

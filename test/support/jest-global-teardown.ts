@@ -5,12 +5,16 @@
  * A run of a few test files checks what those files synthesized. Without botocore the ECS-model
  * part is skipped with a loud message, and fails under CI (CI=true).
  *
+ * Every collected template also goes through cfn-lint (support/cfn-lint.ts, with its documented
+ * rule exceptions); without cfn-lint, skipped loudly, and a failure under CI.
+ *
  * It also runs the coverage rule twice over every collected template, as the TypeScript checker
  * (lib/coverage) and as the Guard rule (real cfn-guard), and fails the run when they disagree on
  * any task definition (without cfn-guard: skipped loudly, and a failure under CI).
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { cfnLintUnavailable, cfnLintVersion, IGNORED_RULES, lintTemplates } from './cfn-lint';
 import { ecsModelUnavailable, taskDefinitionsOf, validateWithCfnSchemas, validateWithEcsModel } from './aws-models';
 import { cfnGuardUnavailable, compareCoverage } from './cfn-guard';
 
@@ -69,10 +73,34 @@ export default function globalTeardown(): void {
         `${agreement.counts.unprotected} unprotected, ${agreement.counts['not-fargate']} not Fargate, ${agreement.disagreements.length} disagreements; ` +
         `${((Date.now() - coverageStarted) / 1000).toFixed(1)} s)`);
     }
+    problems.push(...cfnLint(templates));
     if (problems.length > 0) {
-      throw new Error(`task definitions synthesized by the tests fail AWS's models or the coverage agreement:\n${problems.join('\n')}`);
+      throw new Error(`templates synthesized by the tests fail AWS's models, cfn-lint or the coverage agreement:\n${problems.join('\n')}`);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** cfn-lint over every collected template; returns the problems (and prints one summary line). */
+function cfnLint(templates: { id: string; template: any }[]): string[] {
+  const started = Date.now();
+  const unavailable = cfnLintUnavailable();
+  if (unavailable) {
+    // eslint-disable-next-line no-console
+    console.warn(`${'!'.repeat(100)}\n!!! CFN-LINT OF THE TESTS' TEMPLATES SKIPPED: ${unavailable}\n${'!'.repeat(100)}`);
+    return process.env.CI ? [`cfn-lint cannot run under CI: ${unavailable}`] : [];
+  }
+  // Distinct templates only: many tests synthesize the same one.
+  const distinct = [...new Map(templates.map(t => [JSON.stringify(t.template), t])).values()];
+  const findings = lintTemplates(distinct);
+  const problems: string[] = [];
+  for (const [id, list] of Object.entries(findings)) {
+    for (const f of list) problems.push(`cfn-lint: ${id}: ${f.path}: [${f.ruleId}] ${f.message}`);
+  }
+  const failed = Object.values(findings).filter(l => l.length > 0).length;
+  // eslint-disable-next-line no-console
+  console.log(`cfn-lint: ${distinct.length - failed}/${distinct.length} distinct templates pass ${cfnLintVersion()} ` +
+    `(rules not applied: ${Object.keys(IGNORED_RULES).join(', ') || 'none'}) (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return problems;
 }
