@@ -3,6 +3,7 @@
  * `cdk-enforced-fargate`: the package's command line. Each command lives in a file of its own and
  * is listed in COMMANDS; this file only dispatches.
  */
+import { audit } from './audit';
 import { Command, defaultIo, Io } from './io';
 import { main as lookupMain } from '../lookup/cli';
 
@@ -12,6 +13,7 @@ export const COMMANDS: { [name: string]: Command } = {
     summary: "read images' ENTRYPOINT/CMD from their registries into cdk.context.json",
     run: (args, io) => lookupMain(['lookup', ...args], io),
   },
+  audit,
 };
 
 function usage(): string {
