@@ -289,17 +289,25 @@ export async function scanAccount(client: ECSClient, options: ScanOptions): Prom
     active.forEach(a => wanted.add(a));
   }
   const taskDefinitions = new Map<string, TaskDefinition | undefined>();
-  const arns = [...wanted].sort();
-  progress(`audit: describing ${arns.length} task definition(s)`);
+  /** A reference that is not the ARN DescribeTaskDefinition answers with (e.g. `family:3`) → that ARN. */
+  const aliases = new Map<string, string>();
+  const refs = [...wanted].sort();
+  progress(`audit: describing ${refs.length} task definition(s)`);
   let described = 0;
-  const step = Math.max(100, Math.ceil(arns.length / 10));
-  await Promise.all(arns.map(async arn => {
-    const r = await send<any>('DescribeTaskDefinition', arn, new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
-    taskDefinitions.set(arn, r?.taskDefinition);
-    if (r !== undefined && r.taskDefinition === undefined) unreadable.push({ resource: arn, action: 'DescribeTaskDefinition', error: 'the answer held no task definition' });
+  const step = Math.max(100, Math.ceil(refs.length / 10));
+  await Promise.all(refs.map(async ref => {
+    const r = await send<any>('DescribeTaskDefinition', ref, new DescribeTaskDefinitionCommand({ taskDefinition: ref }));
+    const td: TaskDefinition | undefined = r?.taskDefinition;
+    if (r !== undefined && td === undefined) unreadable.push({ resource: ref, action: 'DescribeTaskDefinition', error: 'the answer held no task definition' });
+    const arn = typeof td?.taskDefinitionArn === 'string' ? td.taskDefinitionArn : ref;
+    if (arn !== ref) aliases.set(ref, arn);
+    if (!taskDefinitions.has(arn) || td !== undefined) taskDefinitions.set(arn, td);
     described++;
-    if (described % step === 0 && described < arns.length) progress(`audit: ${described}/${arns.length} task definitions described`);
+    if (described % step === 0 && described < refs.length) progress(`audit: ${described}/${refs.length} task definitions described`);
   }));
+  const canonical = (ref: string) => aliases.get(ref) ?? ref;
+  const servicesOut = services.map(sv => ({ ...sv, taskDefinitionArns: [...new Set(sv.taskDefinitionArns.map(canonical))] }));
+  const tasksOut = tasks.map(t => ({ ...t, taskDefinitionArn: canonical(t.taskDefinitionArn) }));
 
-  return { clusterArns, services, tasks, taskDefinitions, unreadable, requests, calls, peakConcurrency: limiter.peak };
+  return { clusterArns, services: servicesOut, tasks: tasksOut, taskDefinitions, unreadable, requests, calls, peakConcurrency: limiter.peak };
 }
