@@ -100,6 +100,7 @@ function sidecarOptions(): ecs.ContainerDefinitionOptions {
     essential: false,
     readonlyRootFilesystem: true,
     cpu: 0,
+    dockerLabels: { 'cdk-enforced-fargate.role': 'enforcer', 'cdk-enforced-fargate.binary': BINARY, 'cdk-enforced-fargate.delivery': 'volumes-from' },
     logging: ecs.LogDrivers.awsLogs({ streamPrefix: SIDECAR }),
   };
 }

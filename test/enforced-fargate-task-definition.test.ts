@@ -68,6 +68,12 @@ describe('enforced fargate task definition', () => {
         Essential: false,
         ReadonlyRootFilesystem: true,
         Cpu: 0,
+        // The label contract: the template says which container is the enforcer and how it delivers.
+        DockerLabels: {
+          'cdk-enforced-fargate.role': 'enforcer',
+          'cdk-enforced-fargate.binary': '/aqua/microenforcer',
+          'cdk-enforced-fargate.delivery': 'volumes-from',
+        },
         LogConfiguration: {
           LogDriver: 'awslogs',
           Options: {
@@ -271,7 +277,7 @@ describe('enforced fargate task definition', () => {
       expect(all.app.LogConfiguration.LogDriver).toBe('awsfirelens');
     });
 
-    test('the router aws-cdk-lib adds may be excluded by its name, and then runs unprotected with the settings aws-cdk-lib gives it', () => {
+    test('the router aws-cdk-lib adds may be excluded by its name, and then runs unprotected with the settings aws-cdk-lib gives it (and the exclusion label)', () => {
       const { stack, task } = fixture({}, { excludedContainers: ['log-router'] });
       task.addContainer('app', { image: ecs.ContainerImage.fromRegistry('app:1'), entryPoint: ['/app'], logging: ecs.LogDrivers.firelens({}) });
       // The same router aws-cdk-lib adds to a plain task definition.
@@ -280,19 +286,26 @@ describe('enforced fargate task definition', () => {
       plain.addContainer('app', { image: ecs.ContainerImage.fromRegistry('app:1'), entryPoint: ['/app'], logging: ecs.LogDrivers.firelens({}) });
       const plainRouter = containers(plainStack)['log-router'];
       const all = containers(stack);
-      expect(JSON.stringify(all['log-router']).replace(/"Ref":"[A-Za-z0-9]+"/g, '')).toEqual(JSON.stringify(plainRouter).replace(/"Ref":"[A-Za-z0-9]+"/g, ''));
+      const { DockerLabels: labels, ...router } = all['log-router'];
+      expect(labels).toEqual({ 'cdk-enforced-fargate.excluded': 'listed in excludedContainers' });
+      expect(JSON.stringify(router).replace(/"Ref":"[A-Za-z0-9]+"/g, '')).toEqual(JSON.stringify(plainRouter).replace(/"Ref":"[A-Za-z0-9]+"/g, ''));
       expect(Object.keys(all).sort()).toEqual(['app', 'enforcer', 'log-router']);
       expect(all['log-router'].EntryPoint).toBeUndefined();
       expect(all['log-router'].VolumesFrom).toBeUndefined();
       expect(all.app.EntryPoint).toEqual(['/aqua/microenforcer', '/app']);
     });
 
-    test('an excluded container is left exactly as written', () => {
+    test('an excluded container is left exactly as written, apart from the label that says why', () => {
       const { stack, task } = fixture({}, { excludedContainers: ['xray'] });
       task.addContainer('app', { image: ecs.ContainerImage.fromRegistry('app:1'), entryPoint: ['/app'] });
       task.addContainer('xray', { image: ecs.ContainerImage.fromRegistry('amazon/aws-xray-daemon:3.3'), essential: false });
       const xray = containers(stack).xray;
-      expect(xray).toEqual({ Name: 'xray', Image: 'amazon/aws-xray-daemon:3.3', Essential: false });
+      expect(xray).toEqual({
+        Name: 'xray',
+        Image: 'amazon/aws-xray-daemon:3.3',
+        Essential: false,
+        DockerLabels: { 'cdk-enforced-fargate.excluded': 'listed in excludedContainers' },
+      });
     });
   });
 

@@ -42,7 +42,7 @@ const IGNORED = new Set([
 /** Container definition keys the translation handles. */
 const HANDLED = new Set([
   'EntryPoint', 'Command', 'Environment', 'Secrets', 'VolumesFrom', 'DependsOn',
-  'LinuxParameters', 'ReadonlyRootFilesystem', 'User', 'WorkingDirectory',
+  'LinuxParameters', 'ReadonlyRootFilesystem', 'User', 'WorkingDirectory', 'DockerLabels',
 ]);
 
 /** A container definition in CloudFormation casing (one element of `ContainerDefinitions`). */
@@ -143,6 +143,7 @@ export function planTask(containers: CfnContainer[], options: PlanOptions): Plan
     for (const cap of linux.Capabilities?.Add ?? []) args.push('--cap-add', plainString(cap, `${where} capability`));
     for (const cap of linux.Capabilities?.Drop ?? []) args.push('--cap-drop', plainString(cap, `${where} capability`));
     if (c.ReadonlyRootFilesystem === true) args.push('--read-only', '--read-only-tmpfs=false');
+    for (const [key, value] of Object.entries(c.DockerLabels ?? {})) args.push('--label', `${key}=${plainString(value, `${where} DockerLabels ${key}`)}`);
     if (c.User !== undefined) args.push('--user', plainString(c.User, `${where} User`));
     if (c.WorkingDirectory !== undefined) args.push('--workdir', plainString(c.WorkingDirectory, `${where} WorkingDirectory`));
     if (c.EntryPoint !== undefined) args.push('--entrypoint', JSON.stringify(stringList(c.EntryPoint, `${where} EntryPoint`)));

@@ -1,0 +1,273 @@
+/**
+ * The adapter for L2 task definitions (`ecs.TaskDefinition` and its subclasses): reads each
+ * `ContainerDefinition` into the model, hands it to the plan, and writes the plan back.
+ *
+ * What it writes through the public `ContainerDefinition` API (so that aws-cdk-lib does what it
+ * does for any container: grants, dependencies): volumesFrom, the dependency, environment,
+ * secrets (the execution role is granted read access), labels. What the API cannot change (the
+ * props are private, aws-cdk#22871) goes in as property overrides on the L1: EntryPoint, Command
+ * and the merged capabilities.
+ *
+ * It runs at synthesis, before aws-cdk-lib first renders the task: from a MUTATING Aspect on a
+ * leaf construct (the subclass) or from the `EnforceFargateTasks` Aspect. `enforce()` is
+ * idempotent and handles only containers it has not seen, so it may run again when containers
+ * were added in between; `validate()` refuses containers added after the last run.
+ */
+import { Annotations, AspectPriority, Aspects, IAspect, Lazy, Stack } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Construct } from 'constructs';
+import { ContainerModel, EnforcerSpec, LABEL_EXCLUDED, PlanContext } from './model';
+import { checkTask, planContainer } from './plan';
+import { enforcerSpec, sidecarLogDriver, sidecarSettings } from './sidecar';
+import { findContainerImageDefaults } from '../container-image-defaults';
+import { Enforcer } from '../enforcer';
+import { IMAGE_DEFAULTS_CONTEXT_KEY, ImageDefaults } from '../image-defaults';
+
+/** The name aws-cdk-lib gives the FireLens log router it adds to a task that lacks one. */
+const PENDING_ROUTER_NAME = 'log-router';
+
+/** The reason an excluded container carries in its label when none is given. */
+export const EXCLUDED_BY_NAME = 'listed in excludedContainers';
+
+/** How to enforce one L2 task. */
+export interface L2EnforcementOptions {
+  readonly enforcer: Enforcer;
+  /** Container name → reason. */
+  readonly excluded: { readonly [name: string]: string };
+  readonly imageDefaults: { readonly [name: string]: ImageDefaults };
+  /** The task's CPU architecture as ECS names it (X86_64, ARM64). */
+  readonly cpuArchitecture: string;
+  /** Who enforces the task, for the summary (e.g. the construct's class or the Aspect). */
+  readonly by: string;
+}
+
+/** What the enforcement did to one task, for the coverage summary. */
+export interface TaskCoverage {
+  readonly path: string;
+  readonly by: string;
+  readonly protected: string[];
+  readonly excluded: ReadonlyArray<{ readonly name: string; readonly reason: string }>;
+  readonly exempt?: string;
+}
+
+/** The containers of an L2 task definition (aws-cdk-lib keeps the list protected). */
+export function containersOf(task: ecs.TaskDefinition): ecs.ContainerDefinition[] {
+  const list = (task as unknown as { containers?: unknown }).containers;
+  if (!Array.isArray(list)) {
+    throw new Error(`${task.node.path}: this aws-cdk-lib's TaskDefinition does not expose its containers; cdk-enforced-fargate cannot enforce it`);
+  }
+  return list as ecs.ContainerDefinition[];
+}
+
+/** Adds the enforcer sidecar to a task, with the settings every adapter renders. */
+export function addEnforcerSidecar(task: ecs.TaskDefinition, enforcer: Enforcer): ecs.ContainerDefinition {
+  const settings = sidecarSettings(enforcer);
+  return task.addContainer('EnforcerSidecar', {
+    containerName: settings.name,
+    image: enforcer.image,
+    essential: settings.essential,
+    readonlyRootFilesystem: settings.readonlyRootFilesystem,
+    cpu: settings.cpu,
+    command: settings.command,
+    dockerLabels: settings.dockerLabels,
+    logging: sidecarLogDriver(enforcer),
+  });
+}
+
+/** Every L2 task enforced so far, with its enforcement: never wrap a task twice. */
+const ENFORCED = new WeakMap<ecs.TaskDefinition, L2Enforcement>();
+
+/** The enforcement of an L2 task, if it has one. */
+export function enforcementOf(task: ecs.TaskDefinition): L2Enforcement | undefined {
+  return ENFORCED.get(task);
+}
+
+/** The enforcement of one L2 task. */
+export class L2Enforcement {
+  /** Enforces a task with the leaf-Aspect hook and the synthesis-time validation. */
+  public static attach(task: ecs.TaskDefinition, sidecar: ecs.ContainerDefinition, options: L2EnforcementOptions): L2Enforcement {
+    const enforcement = new L2Enforcement(task, sidecar, options);
+    // The enforcement runs at synthesis as an Aspect, before aws-cdk-lib first renders the task.
+    // It is attached to a leaf construct of its own, so that aws-cdk-lib invokes it once rather
+    // than on every construct below the task definition (measured in bench/).
+    const hook = new Construct(task, 'Enforcement');
+    const aspect: IAspect = { visit: () => enforcement.enforce() };
+    Aspects.of(hook).add(aspect, { priority: AspectPriority.MUTATING });
+    return enforcement;
+  }
+
+  private readonly spec: EnforcerSpec;
+  private readonly ctx: PlanContext;
+  /** Containers the enforcement has looked at (protected, excluded or the sidecar). */
+  private readonly handled = new Set<ecs.ContainerDefinition>();
+  private readonly protectedNames: string[] = [];
+  private readonly excludedNames: { name: string; reason: string }[] = [];
+  private readonly problems: string[] = [];
+  private warnedNothingProtected = false;
+  private contextProblem?: string;
+
+  constructor(private readonly task: ecs.TaskDefinition, private readonly sidecar: ecs.ContainerDefinition, private readonly options: L2EnforcementOptions) {
+    if (ENFORCED.has(task)) throw new Error(`${task.node.path}: the task definition is enforced already`);
+    ENFORCED.set(task, this);
+    const stack = Stack.of(task);
+    const resolve = (value: unknown) => JSON.stringify(stack.resolve(value));
+    this.spec = enforcerSpec(options.enforcer);
+    let context: { [image: string]: unknown } | undefined | null = null;
+    const byContainer = new Map<string, ecs.ContainerDefinition>();
+    this.ctx = {
+      enforcer: this.spec,
+      excluded: options.excluded,
+      same: (a, b) => resolve(a) === resolve(b),
+      show: resolve,
+      lookupPlatform: options.cpuArchitecture === 'ARM64' ? 'linux/arm64' : 'linux/amd64',
+      imageDefaultsOf: model => {
+        if (context === null) context = this.contextImageDefaults();
+        return findContainerImageDefaults(byContainer.get(model.name)!, options.imageDefaults, context);
+      },
+    };
+    this.byContainer = byContainer;
+    task.node.addValidation({ validate: () => this.validate() });
+  }
+
+  private readonly byContainer: Map<string, ecs.ContainerDefinition>;
+
+  /** What the enforcement did, for the coverage summary. */
+  public coverage(): TaskCoverage {
+    return { path: this.task.node.path, by: this.options.by, protected: [...this.protectedNames], excluded: [...this.excludedNames] };
+  }
+
+  /** Protects every container not handled yet. Runs at synthesis, once per container. */
+  public enforce(): void {
+    this.addPendingFirelensRouter();
+    containersOf(this.task).forEach((container, index) => {
+      if (this.handled.has(container)) return;
+      this.handled.add(container);
+      if (container === this.sidecar) return;
+      if (container.containerName === this.spec.containerName) return; // reported by validation
+      this.apply(container, index);
+    });
+  }
+
+  /**
+   * aws-cdk-lib adds a FireLens log router when it first renders a task whose containers log
+   * through FireLens and that has none, which is after Aspects and too late to protect it. Add it
+   * now, with exactly the settings aws-cdk-lib would use, so that it is counted and then protected
+   * or excluded like any other container.
+   */
+  private addPendingFirelensRouter(): void {
+    addPendingFirelensRouter(this.task);
+  }
+
+  private apply(container: ecs.ContainerDefinition, index: number): void {
+    const name = container.containerName;
+    this.byContainer.set(name, container);
+    const fate = planContainer(this.model(container), this.ctx);
+    switch (fate.kind) {
+      case 'sidecar': return;
+      case 'error': this.problems.push(fate.message); return;
+      case 'excluded':
+        container.addDockerLabel(LABEL_EXCLUDED, fate.reason);
+        this.excludedNames.push({ name, reason: fate.reason });
+        return;
+    }
+    const p = fate.protection;
+    const cfn = this.task.node.defaultChild as ecs.CfnTaskDefinition;
+    const path = `ContainerDefinitions.${index}`;
+    if (p.entryPoint !== undefined) cfn.addPropertyOverride(`${path}.EntryPoint`, p.entryPoint);
+    if (p.command !== undefined) cfn.addPropertyOverride(`${path}.Command`, p.command);
+    if (p.volumesFrom) container.addVolumesFrom(p.volumesFrom);
+    if (p.mountPoint) container.addMountPoints(p.mountPoint);
+    if (p.dependsOn) {
+      container.addContainerDependencies({ container: this.sidecar, condition: this.options.enforcer.dependencyCondition });
+    }
+    for (const e of p.environment) container.addEnvironment(e.name, e.value);
+    for (const s of p.secrets) container.addSecret(s, this.options.enforcer.secrets[s]);
+    if (p.capabilities.length > 0) {
+      // Merged into the container's own linuxParameters at render time.
+      const stack = Stack.of(this.task);
+      const capabilities = p.capabilities;
+      cfn.addPropertyOverride(`${path}.LinuxParameters.Capabilities.Add`, Lazy.list({
+        produce: () => {
+          const rendered = stack.resolve(container.linuxParameters?.renderLinuxParameters().capabilities);
+          const own: string[] = (rendered && Array.isArray(rendered.add)) ? rendered.add : [];
+          return [...own, ...capabilities.filter(c => !own.includes(c))];
+        },
+      }));
+    }
+    this.protectedNames.push(name);
+  }
+
+  /** A container as the plan sees it. Values are resolved only where a check must compare them. */
+  private model(container: ecs.ContainerDefinition): ContainerModel {
+    // Resolving whole rendered definitions was most of the enforcement's cost at synthesis (see
+    // bench/): the argv is taken unresolved so that tokens stay intact.
+    const rendered = container.renderContainerDefinition(this.task);
+    const stack = Stack.of(this.task);
+    const dropped = this.spec.capabilities.length > 0 && rendered.linuxParameters
+      ? (stack.resolve(rendered.linuxParameters) as any).capabilities?.drop : undefined;
+    return {
+      name: container.containerName,
+      image: container.imageName,
+      entryPoint: rendered.entryPoint,
+      command: rendered.command,
+      environment: ((rendered.environment ?? []) as ecs.CfnTaskDefinition.KeyValuePairProperty[]).map(kv => ({ name: kv.name!, value: kv.value })),
+      secrets: ((rendered.secrets ?? []) as ecs.CfnTaskDefinition.SecretProperty[]).map(s => ({ name: s.name, valueFrom: s.valueFrom })),
+      volumesFrom: container.volumesFrom.map(v => ({ sourceContainer: v.sourceContainer, readOnly: v.readOnly })),
+      mountPoints: container.mountPoints.map(m => ({ sourceVolume: m.sourceVolume, containerPath: m.containerPath, readOnly: m.readOnly })),
+      dependsOn: container.containerDependencies.map(d => ({ containerName: d.container.containerName, condition: d.condition })),
+      droppedCapabilities: dropped,
+      essential: container.essential,
+      labels: {},
+      isSidecar: container === this.sidecar,
+    };
+  }
+
+  private contextImageDefaults(): { [image: string]: unknown } | undefined {
+    const value = this.task.node.tryGetContext(IMAGE_DEFAULTS_CONTEXT_KEY);
+    if (value === undefined) return undefined;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.contextProblem = `context '${IMAGE_DEFAULTS_CONTEXT_KEY}' must be an object keyed by image reference, got ${JSON.stringify(value)}`;
+      return undefined;
+    }
+    return value;
+  }
+
+  /** Synthesis-time checks: every problem found, plus what can only be judged on the whole task. */
+  public validate(): string[] {
+    const containers = containersOf(this.task);
+    const errors = [...(this.contextProblem ? [this.contextProblem] : []), ...this.problems];
+    // A container added after the enforcement ran cannot be changed reliably any more (aws-cdk-lib
+    // may already have rendered it): refuse to produce a template in which it runs unprotected.
+    for (const c of containers.filter(x => !this.handled.has(x))) {
+      errors.push(`container '${c.containerName}' was added to the task after the enforcement ran (during synthesis), so it cannot be protected; add it before synthesis, not from an Aspect or validation that runs after the task definition's enforcement`);
+    }
+    const task = checkTask({
+      names: containers.map(c => c.containerName),
+      protectedCount: this.protectedNames.length,
+      clashes: containers.filter(c => c !== this.sidecar && c.containerName === this.spec.containerName)
+        .map(c => ({ name: c.containerName, where: `construct ${c.node.path}` })),
+    }, this.ctx);
+    errors.push(...task.errors);
+    if (errors.length === 0 && !this.warnedNothingProtected) {
+      for (const w of task.warnings) {
+        this.warnedNothingProtected = true;
+        Annotations.of(this.task).addWarningV2(w.id, w.message);
+      }
+    }
+    return errors;
+  }
+}
+
+/** Adds, now, the FireLens log router aws-cdk-lib would add at render time (see L2Enforcement). */
+export function addPendingFirelensRouter(task: ecs.TaskDefinition): void {
+  const containers = containersOf(task);
+  if (containers.some(c => c instanceof ecs.FirelensLogRouter)) return;
+  const user = containers.find(c => c.logDriverConfig?.logDriver === 'awsfirelens');
+  if (!user) return;
+  task.addFirelensLogRouter(PENDING_ROUTER_NAME, {
+    image: ecs.obtainDefaultFluentBitECRImage(task, user.logDriverConfig),
+    firelensConfig: { type: ecs.FirelensLogRouterType.FLUENTBIT },
+    logging: new ecs.AwsLogDriver({ streamPrefix: 'firelens' }),
+    memoryReservationMiB: 50,
+  });
+}
