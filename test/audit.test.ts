@@ -12,7 +12,8 @@ import * as path from 'path';
 import { audit } from '../lib/cli/audit';
 import type { AuditReport } from '../lib/audit/report';
 import { ApiTaskDefinition, enforcedTaskDefinition, plainTaskDefinition } from './support/api-task-definition';
-import { Account, LABEL, withMarkers } from './support/audit-account';
+import { LABEL_EXCLUDED } from '../lib/coverage';
+import { Account } from './support/audit-account';
 import { EcsProxy, startEcsProxy } from './support/ecs-proxy';
 import { FAKE_AWS_ENV, freePort, motoServerPath, MotoServer, setupClient, startMoto } from './support/moto';
 import { missingToolBanner } from './support/tools';
@@ -84,8 +85,8 @@ describeMoto('cdk-enforced-fargate audit (moto on loopback)', () => {
     moto = await startMoto();
     proxy = await startEcsProxy(moto.url);
     account = new Account(setupClient(moto.url), moto.url);
-    web = withMarkers(enforcedTaskDefinition('web'));
-    withExcluded = withMarkers(enforcedTaskDefinition('metrics', { excluded: true }), { metrics: 'excludedContainers' });
+    web = enforcedTaskDefinition('web');
+    withExcluded = enforcedTaskDefinition('metrics', { excluded: true });
     plain = plainTaskDefinition('legacy');
   }, 120_000);
 
@@ -123,7 +124,7 @@ describeMoto('cdk-enforced-fargate audit (moto on loopback)', () => {
       const writable = await account.register(edit(web, 'writable', app => { app.volumesFrom = [{ sourceContainer: 'enforcer', readOnly: false }]; }));
       const nodep = await account.register(edit(web, 'nodep', app => { delete app.dependsOn; }));
       // Every container excluded with a reason: an exempted task.
-      const exempt = await account.register({ ...plain, family: 'exempt', containerDefinitions: plain.containerDefinitions.map(c => ({ ...c, dockerLabels: { [LABEL.excluded]: 'vendor appliance, audited separately' } })) });
+      const exempt = await account.register({ ...plain, family: 'exempt', containerDefinitions: plain.containerDefinitions.map(c => ({ ...c, dockerLabels: { [LABEL_EXCLUDED]: 'vendor appliance, audited separately' } })) });
       const ec2Only = await account.register({ ...plain, family: 'ec2only', requiresCompatibilities: ['EC2'], networkMode: 'bridge', containerDefinitions: plain.containerDefinitions.map(c => ({ ...c, memory: 128 })) });
       await account.service(prod, 'web', webArn);
       await account.service(prod, 'metrics', metricsArn);
@@ -161,7 +162,7 @@ describeMoto('cdk-enforced-fargate audit (moto on loopback)', () => {
       expect(byName['writable:1'].containers.find(c => c.name === 'web')).toMatchObject({ fate: 'unprotected', reason: expect.stringMatching(/read-only/) });
       expect(byName['nodep:1'].containers.find(c => c.name === 'web')).toMatchObject({ fate: 'unprotected', reason: expect.stringMatching(/dependsOn/) });
       expect(byName['legacy:1'].containers).toEqual([{ name: 'web', fate: 'unprotected', reason: expect.stringMatching(/not wrapped/) }]);
-      expect(byName['metrics:1'].containers.find(c => c.name === 'metrics')).toEqual({ name: 'metrics', fate: 'excluded', reason: 'excludedContainers' });
+      expect(byName['metrics:1'].containers.find(c => c.name === 'metrics')).toEqual({ name: 'metrics', fate: 'excluded', reason: 'listed in excludedContainers' });
       expect(byName['exempt:1']).toMatchObject({ verdict: 'excluded', containers: [{ name: 'web', fate: 'excluded', reason: 'vendor appliance, audited separately' }] });
       expect(byName['ec2only:1'].verdict).toBe('not-fargate');
       const groups = report!.tasks.map(t => [t.cluster, t.group, t.count, t.verdict]);
@@ -186,7 +187,7 @@ describeMoto('cdk-enforced-fargate audit (moto on loopback)', () => {
       // The service's own task definition first, then its deployments'.
       expect(out).toMatch(/^prod\s+api\s+UNPROTECTED\s+api:2, api:1$/m);
       expect(out).toMatch(/^api:2\s+UNPROTECTED\s+1 service\(s\), 0 task\(s\)\s+web: UNPROTECTED \(not wrapped/m);
-      expect(out).toMatch(/metrics: excluded \(excludedContainers\)/);
+      expect(out).toMatch(/metrics: excluded \(listed in excludedContainers\)/);
       expect(out).toMatch(/^batch\s+nightly\s+1\s+UNPROTECTED\s+nodep:1$/m);
       expect(out.trim().split('\n').pop()).toMatch(/^RESULT: UNPROTECTED: 4 task definition\(s\) with unprotected containers, used by 2 service\(s\) and 2 running task\(s\)/);
     });

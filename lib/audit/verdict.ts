@@ -4,7 +4,7 @@
  * checker, so the checker's own result types stay its business.
  */
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
-import { checkTaskDefinition } from './coverage-stand-in';
+import { checkTaskDefinition } from '../coverage';
 
 /** What happened to one container, by the coverage rule. */
 export type ContainerFate = 'sidecar' | 'protected' | 'excluded' | 'unprotected';
@@ -37,11 +37,14 @@ export function judgeTaskDefinition(td: TaskDefinition): TaskDefinitionVerdict {
     // A checker that cannot read a definition must never make it look protected.
     return { verdict: 'unprotected', containers: [{ name: '*', fate: 'unprotected', reason: `the coverage checker could not read it: ${(e as Error).message}` }] };
   }
-  if (!coverage.applies) return { verdict: 'not-fargate', containers: [] };
-  if (coverage.containers.length === 0) {
-    return { verdict: 'unprotected', containers: [{ name: '*', fate: 'unprotected', reason: 'no container definitions' }] };
+  if (coverage.status === 'not-fargate') return { verdict: 'not-fargate', containers: [] };
+  if (coverage.containers.length === 0 || coverage.why.length > 0) {
+    return { verdict: 'unprotected', containers: [{ name: '*', fate: 'unprotected', reason: coverage.why.join('; ') || 'no container definitions' }] };
   }
-  const containers: ContainerVerdict[] = coverage.containers.map(c => ({ name: c.name, fate: c.fate, ...(c.reason !== undefined ? { reason: c.reason } : {}) }));
+  const containers: ContainerVerdict[] = coverage.containers.map(c => {
+    const reason = c.status === 'excluded' ? c.reason : c.status === 'unprotected' ? c.why.join('; ') : undefined;
+    return { name: c.name, fate: c.status, ...(reason !== undefined ? { reason } : {}) };
+  });
   return { verdict: summarize(containers), containers };
 }
 

@@ -13,33 +13,6 @@ import {
 } from '@aws-sdk/client-ecs';
 import { ApiTaskDefinition, withContainerMemory } from './api-task-definition';
 
-export const LABEL = {
-  role: 'cdk-enforced-fargate.role',
-  binary: 'cdk-enforced-fargate.binary',
-  delivery: 'cdk-enforced-fargate.delivery',
-  excluded: 'cdk-enforced-fargate.excluded',
-};
-
-/**
- * TEMPORARY, until the enforcement core (branch issue-9) that writes the template markers is
- * merged: adds the contract's labels to a library-produced definition that lacks them (the sidecar
- * named 'enforcer', excluded containers by name). Once the core is merged this returns its input
- * unchanged, because the labels are already there.
- */
-export function withMarkers(td: ApiTaskDefinition, excluded: { [name: string]: string } = {}): ApiTaskDefinition {
-  return {
-    ...td,
-    containerDefinitions: td.containerDefinitions.map(c => {
-      const labels = { ...(c.dockerLabels ?? {}) };
-      if (c.name === 'enforcer' && labels[LABEL.role] === undefined) {
-        Object.assign(labels, { [LABEL.role]: 'enforcer', [LABEL.binary]: '/aqua/microenforcer', [LABEL.delivery]: 'volumes-from' });
-      }
-      if (excluded[c.name] !== undefined && labels[LABEL.excluded] === undefined) labels[LABEL.excluded] = excluded[c.name];
-      return Object.keys(labels).length > 0 ? { ...c, dockerLabels: labels } : c;
-    }),
-  };
-}
-
 /**
  * A default subnet of moto's EC2 (moto's RunTask for an awsvpc task makes a network interface in
  * a subnet that must exist). Asked with one EC2 Query call; moto does not check signatures.
