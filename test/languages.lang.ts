@@ -12,14 +12,13 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AquaNginxStack } from '../examples/aqua-nginx';
+import { CfnTemplate, taskDefinitions } from './support/normalize-template';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cdkJson = require('../cdk.json');
 
 const ROOT = path.join(__dirname, '..');
 const ALL = ['python', 'java', 'go'];
 const LANGUAGES = process.env.LANGUAGES ? process.env.LANGUAGES.split(',').map(l => l.trim()) : ALL;
-
-type CfnTemplate = { Resources: { [id: string]: { Type: string; Properties?: any } } };
 
 /** Runs examples/run-language.sh for one language; resolves with its log and duration. */
 function synthesize(language: string): Promise<{ code: number | null; log: string; seconds: number }> {
@@ -31,37 +30,6 @@ function synthesize(language: string): Promise<{ code: number | null; log: strin
     child.stderr.on('data', d => { log += d; });
     child.on('close', code => resolve({ code, log, seconds: (Date.now() - started) / 1000 }));
   });
-}
-
-/**
- * Replaces every logical id in Ref / Fn::GetAtt / Fn::Sub by `<type>:<id without its hash>`, and
- * drops the hash from generated names (the task family), so that two syntheses of the same
- * construct tree compare equal whatever hashes they produced.
- */
-export function normalize(template: CfnTemplate, value: unknown): unknown {
-  const resources = template.Resources;
-  const stripHash = (id: string) => id.replace(/[0-9A-F]{8}$/, '');
-  const name = (id: string) => (resources[id] ? `${resources[id].Type}:${stripHash(id)}` : id);
-  const walk = (v: any): any => {
-    if (Array.isArray(v)) return v.map(walk);
-    if (v === null || typeof v !== 'object') return v;
-    const out: any = {};
-    for (const [k, x] of Object.entries(v)) {
-      if (k === 'Ref' && typeof x === 'string') out[k] = name(x);
-      else if (k === 'Fn::GetAtt' && Array.isArray(x)) out[k] = [name(x[0] as string), ...x.slice(1)];
-      else if (k === 'Fn::Sub' && typeof x === 'string') out[k] = x.replace(/\$\{([^}.!]+)/g, (_m, id) => '${' + name(id));
-      else if (k === 'Family' && typeof x === 'string') out[k] = stripHash(x);
-      else out[k] = walk(x);
-    }
-    return out;
-  };
-  return walk(value);
-}
-
-function taskDefinitions(template: CfnTemplate): unknown[] {
-  return Object.values(template.Resources)
-    .filter(r => r.Type === 'AWS::ECS::TaskDefinition')
-    .map(r => normalize(template, r.Properties));
 }
 
 function typeScriptTemplate(): CfnTemplate {
