@@ -12,6 +12,7 @@
  * Needs moto (bash scripts/install-tools.sh). Wall times on a shared machine are noisy: each
  * setting reports the median and the range of its runs.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -30,6 +31,16 @@ const TASKS_PER_CLUSTER = 10;
 const RUNS = quick ? 1 : 2;
 const CONCURRENCY = quick ? [8] : [1, 8];
 const OUT = path.join(__dirname, '..', 'docs', 'performance');
+
+/** Clock ticks per second of /proc's CPU times. */
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function processCpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  // After the command name: state is field 3, utime 14 and stime 15 (1-based, see proc(5)).
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -69,17 +80,22 @@ async function main(): Promise<void> {
       for (const concurrency of CONCURRENCY) {
         const times: number[] = [];
         const cpu: number[] = [];
+        const motoCpu: number[] = [];
+        const load: number[] = [];
         let last: any;
         for (let run = 0; run < RUNS; run++) {
           proxy.reset();
           const client = new ECSClient({ endpoint: proxy.url, maxAttempts: 6, retryMode: 'standard' });
           const cpuStart = process.cpuUsage();
+          const motoStart = processCpuSeconds(moto.pid);
           const start = process.hrtime.bigint();
           const scan = await scanAccount(client, { concurrency, allRevisions });
           const report = buildReport(scan, { region: FAKE_AWS_ENV.AWS_REGION, allRevisions });
           times.push(Number(process.hrtime.bigint() - start) / 1e9);
           const used = process.cpuUsage(cpuStart);
           cpu.push((used.user + used.system) / 1e6);
+          motoCpu.push(processCpuSeconds(moto.pid) - motoStart);
+          load.push(os.loadavg()[0]);
           client.destroy();
           last = { report, requests: { ...proxy.requests }, peak: proxy.peakInFlight() };
         }
@@ -91,8 +107,13 @@ async function main(): Promise<void> {
           wallSeconds: { median: median(times), min: Math.min(...times), max: Math.max(...times) },
           // CPU time of this process during the audit: the SDK, the checker and the report (the proxy, which shares the process, is in it too).
           cpuSeconds: median(cpu),
+          // CPU time of the emulator (moto_server) during the audit.
+          motoCpuSeconds: median(motoCpu),
+          // The machine's 1-minute load average at the end of each run (2 CPUs): how shared it was.
+          loadAverage: median(load),
           requestsByAction: last.requests,
           totalRequests: Object.values<number>(last.requests).reduce((a, b) => a + b, 0),
+          retries: r.apiCalls.retries,
           peakInFlight: last.peak,
           result: r.result,
           summary: r.summary,
@@ -128,11 +149,11 @@ function markdown(doc: any): string {
     '',
     `The account: ${doc.account.clusters} clusters, ${doc.account.taskDefinitions} task definitions, ${doc.account.services} services (each on its own task definition; one in ten hand-edited to be unprotected), ${doc.account.runningTasks} running tasks. Building it in moto took ${doc.account.setupSeconds.toFixed(0)} s (not part of the audit).`,
     '',
-    `| --all-revisions | concurrency | wall median (s) | min–max (s) | CPU of the audit process (s) | requests | ${actions.join(' | ')} | peak in flight | unprotected TDs | result |`,
-    `|---|---:|---:|---:|---:|---:|${actions.map(() => '---:').join('|')}|---:|---:|---|`,
+    `| --all-revisions | concurrency | wall median (s) | min–max (s) | CPU of the audit process (s) | CPU of moto (s) | load average | requests | retries | ${actions.join(' | ')} | peak in flight | unprotected TDs | result |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|${actions.map(() => '---:').join('|')}|---:|---:|---|`,
   ];
   for (const r of doc.results) {
-    lines.push(`| ${r.allRevisions ? 'yes' : 'no'} | ${r.concurrency} | ${r.wallSeconds.median.toFixed(2)} | ${r.wallSeconds.min.toFixed(2)}–${r.wallSeconds.max.toFixed(2)} | ${r.cpuSeconds.toFixed(2)} | ${r.totalRequests} | ${actions.map(a => r.requestsByAction[a] ?? 0).join(' | ')} | ${r.peakInFlight} | ${r.summary.byVerdict.unprotected} | ${r.result} |`);
+    lines.push(`| ${r.allRevisions ? 'yes' : 'no'} | ${r.concurrency} | ${r.wallSeconds.median.toFixed(2)} | ${r.wallSeconds.min.toFixed(2)}–${r.wallSeconds.max.toFixed(2)} | ${r.cpuSeconds.toFixed(2)} | ${r.motoCpuSeconds.toFixed(2)} | ${r.loadAverage.toFixed(1)} | ${r.totalRequests} | ${r.retries} | ${actions.map(a => r.requestsByAction[a] ?? 0).join(' | ')} | ${r.peakInFlight} | ${r.summary.byVerdict.unprotected} | ${r.result} |`);
   }
   lines.push('', 'What the request counts show: one ListServices and one ListTasks page per cluster (≤ 100 each), DescribeServices in batches of 10, DescribeTasks in batches of 100, and one DescribeTaskDefinition per distinct task definition (ECS has no batch describe for them); with --all-revisions, ListTaskDefinitions pages of 100 and no second describe of a revision already read.', '');
   return lines.join('\n');

@@ -40,6 +40,8 @@ export async function freePort(): Promise<number> {
 export interface MotoServer {
   readonly url: string;
   readonly port: number;
+  /** The server's process id (for the benchmark's CPU accounting). */
+  readonly pid: number;
   /** Forgets every resource (moto's reset API), for a fresh account. */
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -78,6 +80,7 @@ export async function startMoto(): Promise<MotoServer> {
       return {
         url,
         port,
+        pid: child.pid!,
         reset: async () => { await request(`${url}/moto-api/reset`, 'POST'); },
         stop: () => new Promise<void>(resolve => {
           if (child.exitCode !== null) return resolve();
