@@ -1,7 +1,7 @@
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { Enforcer } from './enforcer';
-import { addEnforcerSidecar, EXCLUDED_BY_NAME, L2Enforcement } from './enforcement/l2';
+import { addEnforcerSidecar, crossStackRoleProblem, EXCLUDED_BY_NAME, L2Enforcement } from './enforcement/l2';
 import { checkSettings } from './enforcement/plan';
 import { ImageDefaults } from './image-defaults';
 
@@ -62,6 +62,8 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
       imageDefaults: props.imageDefaults ?? {},
     });
     if (problem) throw new Error(`${prefix}: ${problem}`);
+    const roleProblem = crossStackRoleProblem(scope, props.executionRole);
+    if (roleProblem) throw new Error(`${prefix}: ${roleProblem}`);
 
     super(scope, id, props);
 

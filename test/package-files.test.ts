@@ -1,6 +1,6 @@
 /**
  * The npm tarball holds the compiled library, its declarations, the .jsii assembly, README,
- * LICENSE and API.md, and nothing else (no sources, tests, examples, cdk.out, dist/).
+ * LICENSE, API.md and the Guard rule (rules/), and nothing else (no sources, tests, examples, cdk.out, dist/).
  * Needs the jsii build (`npm test` runs it first).
  *
  * To ship more, add a file to EXTRA_FILES or a bundled dependency to BUNDLED below (the `bin`,
@@ -13,7 +13,7 @@ import * as path from 'path';
 const ROOT = path.join(__dirname, '..');
 
 /** Files shipped besides the compiled lib/ (paths relative to the package root). */
-const EXTRA_FILES: string[] = ['.jsii', 'API.md', 'LICENSE', 'README.md', 'package.json'];
+const EXTRA_FILES: string[] = ['.jsii', 'API.md', 'LICENSE', 'README.md', 'package.json', 'rules/enforced-fargate-tasks.guard'];
 /** Dependencies shipped inside the tarball (package.json `bundledDependencies`); theirs come along. */
 const BUNDLED: string[] = ['@aws-sdk/client-ecs', 'dockerfile-ast'];
 // eslint-disable-next-line @typescript-eslint/no-require-imports

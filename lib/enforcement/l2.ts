@@ -15,7 +15,8 @@
  */
 import { Annotations, AspectPriority, Aspects, IAspect, Lazy, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { Construct } from 'constructs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct, IConstruct } from 'constructs';
 import { ContainerModel, EnforcerSpec, LABEL_EXCLUDED, PlanContext } from './model';
 import { checkTask, planContainer } from './plan';
 import { enforcerSpec, sidecarLogDriver, sidecarSettings } from './sidecar';
@@ -39,6 +40,11 @@ export interface L2EnforcementOptions {
   readonly cpuArchitecture: string;
   /** Who enforces the task, for the summary (e.g. the construct's class or the Aspect). */
   readonly by: string;
+  /**
+   * Whether an excluded name that matches no container of the task is an error.
+   * @default true
+   */
+  readonly strictExclusions?: boolean;
 }
 
 /** What the enforcement did to one task, for the coverage summary. */
@@ -246,7 +252,7 @@ export class L2Enforcement {
       protectedCount: this.protectedNames.length,
       clashes: containers.filter(c => c !== this.sidecar && c.containerName === this.spec.containerName)
         .map(c => ({ name: c.containerName, where: `construct ${c.node.path}` })),
-    }, this.ctx);
+    }, { excluded: this.options.strictExclusions === false ? {} : this.ctx.excluded });
     errors.push(...task.errors);
     if (errors.length === 0 && !this.warnedNothingProtected) {
       for (const w of task.warnings) {
@@ -256,6 +262,28 @@ export class L2Enforcement {
     }
     return errors;
   }
+}
+
+/**
+ * Why the enforcement cannot use a task's execution role: one in another deployed stack would
+ * make a dependency cycle (the task's stack refers to the role, and the grants for the sidecar's
+ * new log group and the enforcer's secrets, added to the role's stack, refer back to the task's).
+ */
+export function crossStackRoleProblem(task: IConstruct, role: iam.IRole | undefined): string | undefined {
+  if (role === undefined || !Construct.isConstruct(role)) return undefined;
+  const taskStack = deployedStack(Stack.of(task));
+  const roleStack = deployedStack(Stack.of(role));
+  if (taskStack === roleStack) return undefined;
+  return `the execution role ${role.node.path} is in stack '${roleStack.node.path}' but the task is in stack '${taskStack.node.path}'; ` +
+    "the enforcer sidecar's log group and the enforcer's secrets are granted to the execution role, which would make the two stacks depend on each other " +
+    "(CloudFormation's DependencyCycle). Create the execution role in the task's stack (or leave 'executionRole' out and let the task create one)";
+}
+
+/** The stack that is deployed on its own: a nested stack's top-level parent. */
+function deployedStack(stack: Stack): Stack {
+  let s = stack;
+  while (s.nestedStackParent) s = s.nestedStackParent;
+  return s;
 }
 
 /** Adds, now, the FireLens log router aws-cdk-lib would add at render time (see L2Enforcement). */

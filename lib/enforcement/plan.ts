@@ -155,6 +155,11 @@ export function planTask(containers: ContainerModel[], ctx: PlanContext): TaskPl
   return { containers: fates, errors: [...containerErrors, ...task.errors], warnings: task.warnings };
 }
 
+/** An image written as a placeholder a deployment tool fills in, such as CodeDeploy's `<IMAGE1_NAME>`. */
+export function isImagePlaceholder(image: string): boolean {
+  return /^<[^<>\s]+>$/.test(image);
+}
+
 function missingDefaultsMessage(container: ContainerModel, missing: string[], definition: Argv,
   source: string, lookupReference: string | undefined, platform: string): string {
   const name = container.name;
@@ -169,13 +174,16 @@ function missingDefaultsMessage(container: ContainerModel, missing: string[], de
   // Name the lookup command with the exact reference (for an asset image, the external
   // base its Dockerfile leaves ENTRYPOINT/CMD to); `lookup --from-synth` parses this sentence.
   const fromBase = lookupReference !== undefined && source.startsWith('Dockerfile ');
-  const tokenImage = Token.isUnresolved(imageName) && lookupReference === undefined;
+  const placeholder = isImagePlaceholder(imageName);
+  const tokenImage = (Token.isUnresolved(imageName) || placeholder) && lookupReference === undefined;
   const which = fromBase
     ? `${source.split(',')[0]} leaves it to its base image '${lookupReference}', which has none declared`
     : tokenImage
-      ? 'its image name is a token (known only at deployment), so they must be declared by container name'
+      ? (placeholder
+        ? `its image is the placeholder '${imageName}' (filled in at deployment, e.g. by CodeDeploy), so they must be declared by container name`
+        : 'its image name is a token (known only at deployment), so they must be declared by container name')
       : `image '${imageName}' has none declared`;
-  const imageKey = lookupReference ?? (Token.isUnresolved(imageName) ? name : imageName);
+  const imageKey = lookupReference ?? (Token.isUnresolved(imageName) || placeholder ? name : imageName);
   const lookup = lookupReference !== undefined
     ? `Read them from the registry with \`${lookupCommand(platform, lookupReference)}\` (it writes cdk.context.json), or declare them`
     : 'Declare them';
