@@ -11,7 +11,7 @@ function fakeClient(answer: (action: string, input: any) => any) {
   return {
     sent,
     config: { region: async () => 'us-east-1' },
-    middlewareStack: { add: () => undefined },
+    middlewareStack: { add: () => undefined, remove: () => false },
     send: async (command: any) => {
       const action = command.constructor.name.replace(/Command$/, '');
       sent.push(action);

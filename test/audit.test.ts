@@ -315,7 +315,7 @@ describeMoto('cdk-enforced-fargate audit (moto on loopback)', () => {
       proxy.faults = [{ action: 'ListClusters', code: 'UnrecognizedClientException' }];
       const { code, err } = await runAudit(proxy.url);
       expect(code).toBe(1);
-      expectOneLineError(err, /AWS rejected the credentials \(UnrecognizedClientException\)/);
+      expectOneLineError(err, /AWS rejected the credentials \(UnrecognizedClientException\) \(invalid credentials, or a region not enabled for this account\)/);
     });
 
     test('brief throttling is retried with backoff and the report is complete', async () => {

@@ -130,7 +130,8 @@ export function fatalMessage(e: unknown, endpoint: string): string | undefined {
   if (/Region is missing/i.test(message)) return 'no AWS region: set AWS_REGION (or a region in your AWS profile), or pass --region';
   if (/Invalid region/i.test(message)) return `invalid AWS region: ${oneLine(message)}`;
   if (['UnrecognizedClientException', 'InvalidClientTokenId', 'InvalidSignatureException', 'SignatureDoesNotMatch', 'ExpiredToken', 'ExpiredTokenException', 'IncompleteSignature'].includes(name)) {
-    return `AWS rejected the credentials (${name}): ${oneLine(message)}`;
+    const hint = name === 'UnrecognizedClientException' || name === 'InvalidClientTokenId' ? ' (invalid credentials, or a region not enabled for this account)' : '';
+    return `AWS rejected the credentials (${name})${hint}: ${oneLine(message)}`;
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return `cannot reach ECS at ${endpoint}: the host name does not resolve (is ECS offered in this region, and is the region right?)`;
@@ -166,13 +167,15 @@ export async function clientEndpoint(client: ECSClient): Promise<string> {
 
 /** Counts every request attempt by action (retries included), from inside the client. */
 function countRequests(client: ECSClient, requests: Record<string, number>): void {
+  const name = 'cdkEnforcedFargateAuditCountRequests';
+  client.middlewareStack.remove(name); // a client scanned twice counts for the latest scan only
   client.middlewareStack.add(
     (next, context) => async args => {
       const action = String(context.commandName ?? 'unknown').replace(/Command$/, '');
       requests[action] = (requests[action] ?? 0) + 1;
       return next(args);
     },
-    { step: 'finalizeRequest', priority: 'low', name: 'cdkEnforcedFargateAuditCountRequests' },
+    { step: 'finalizeRequest', priority: 'low', name },
   );
 }
 
