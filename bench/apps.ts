@@ -4,24 +4,27 @@
  * - `plain`: `ecs.FargateTaskDefinition`s, no enforcement;
  * - `hand`: the enforcement written out by hand with the public aws-cdk-lib API only (sidecar,
  *   volumesFrom, dependsOn, environment and secrets, rewritten entry points);
- * - `enforced`: `EnforcedFargateTaskDefinition`.
+ * - `enforced`: `EnforcedFargateTaskDefinition`;
+ * - `aspect`: the `plain` app with one `EnforceFargateTasks` Aspect per stack.
  *
  * `hand` and `enforced` synthesize the same templates (checked by `checkEquivalence()` and by
- * test/bench-equivalence.test.ts), so comparing them measures what the library costs.
+ * test/bench-equivalence.test.ts), so comparing them measures what the library costs. `aspect`
+ * synthesizes the same resources and containers; only the order of the containers (the Aspect
+ * adds the sidecar after the app's) and of the execution role's statements differ.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { EnforcedFargateTaskDefinition, Enforcer } from '../lib';
+import { EnforcedFargateTaskDefinition, EnforceFargateTasks, Enforcer } from '../lib';
 
-export type Variant = 'plain' | 'hand' | 'enforced';
-export const VARIANTS: Variant[] = ['plain', 'hand', 'enforced'];
-/** Short labels used in the issue: (a), (b), (c). */
-export const LABEL: Record<Variant, string> = { plain: 'a', hand: 'b', enforced: 'c' };
+export type Variant = 'plain' | 'hand' | 'enforced' | 'aspect';
+export const VARIANTS: Variant[] = ['plain', 'hand', 'enforced', 'aspect'];
+/** Short labels used in the issues: (a), (b), (c), (d). */
+export const LABEL: Record<Variant, string> = { plain: 'a', hand: 'b', enforced: 'c', aspect: 'd' };
 
 /** Task definitions per stack: keeps every stack under CloudFormation's 500-resource limit. */
 export const TASKS_PER_STACK = 50;
@@ -119,7 +122,7 @@ function addTask(stack: Stack, shared: Shared, variant: Variant, i: number): voi
     return;
   }
   const task = new ecs.FargateTaskDefinition(stack, id, taskProps);
-  if (variant === 'plain') {
+  if (variant === 'plain' || variant === 'aspect') {
     for (const [name, options] of Object.entries(appContainers(shared, i, false))) task.addContainer(name, options);
     return;
   }
@@ -155,6 +158,14 @@ export function buildApp(variant: Variant, tasks: number, outdir: string): App {
         token: secretsmanager.Secret.fromSecretNameV2(stack, 'AquaToken', 'aqua/token'),
         dbPassword: secretsmanager.Secret.fromSecretNameV2(stack, 'DbPassword', 'api/db-password'),
       };
+      if (variant === 'aspect') {
+        const enforcer = Enforcer.aquaMicroEnforcer({
+          image: ecs.ContainerImage.fromRegistry(ENFORCER_IMAGE),
+          server: SERVER,
+          token: ecs.Secret.fromSecretsManager(shared.token),
+        });
+        Aspects.of(stack).add(new EnforceFargateTasks({ enforcer, imageDefaults: IMAGE_DEFAULTS }));
+      }
     }
     addTask(stack!, shared!, variant, i);
   }
@@ -212,5 +223,27 @@ export function checkEquivalence(tasks: number): void {
     let at = 0;
     while (at < hand.length && hand[at] === enforced[at]) at++;
     throw new Error(`bench: the hand-written (b) and enforced (c) apps synthesize different templates at ${tasks} task definitions; first difference near:\n  b: ${hand.slice(Math.max(0, at - 200), at + 200)}\n  c: ${enforced.slice(Math.max(0, at - 200), at + 200)}`);
+  }
+}
+
+/** Containers sorted by name and policy statements sorted: what the order of additions changes. */
+function orderless(templates: Record<string, any>): string {
+  const copy = JSON.parse(JSON.stringify(templates));
+  for (const template of Object.values<any>(copy)) {
+    for (const res of Object.values<any>(template.Resources ?? {})) {
+      if (res.Type === 'AWS::ECS::TaskDefinition') res.Properties.ContainerDefinitions.sort((a: any, b: any) => a.Name.localeCompare(b.Name));
+      if (res.Type === 'AWS::IAM::Policy') res.Properties.PolicyDocument.Statement.sort((a: any, b: any) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    }
+  }
+  return JSON.stringify(copy);
+}
+
+/**
+ * Throws unless the Aspect variant (d) synthesizes the hand-written variant's templates, apart
+ * from the order of containers and of policy statements.
+ */
+export function checkAspectEquivalence(tasks: number): void {
+  if (orderless(synthTemplates('hand', tasks)) !== orderless(synthTemplates('aspect', tasks))) {
+    throw new Error(`bench: the hand-written (b) and Aspect (d) apps synthesize different templates at ${tasks} task definitions (order of containers and statements aside)`);
   }
 }

@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as v8 from 'v8';
-import { buildApp, checkEquivalence, checkLibFresh, LABEL, TASKS_PER_STACK, tempOutdir, Variant, VARIANTS } from './apps';
+import { buildApp, checkAspectEquivalence, checkEquivalence, checkLibFresh, LABEL, TASKS_PER_STACK, tempOutdir, Variant, VARIANTS } from './apps';
 import { logLogSlope, Summary, summarize } from './stats';
 import { renderSvg, Series } from './svg';
 
@@ -131,6 +131,8 @@ function main(): void {
   // Fairness first: (b) and (c) must synthesize the same templates.
   checkEquivalence(Math.min(TASKS_PER_STACK + 2, Math.max(...options.sizes)));
   console.log('check: (b) hand-written and (c) enforced synthesize identical templates');
+  checkAspectEquivalence(Math.min(TASKS_PER_STACK + 2, Math.max(...options.sizes)));
+  console.log('check: (d) EnforceFargateTasks synthesizes the templates of (b), apart from the order of containers and statements');
 
   // Warm-up (JIT, module loading), not recorded.
   for (const variant of VARIANTS) measure(variant, Math.min(100, Math.max(...options.sizes)), -1);
@@ -186,7 +188,7 @@ function main(): void {
   const heap = (r: Run) => r.peakHeap;
   // CPU time is the headline: on a shared machine wall time also counts the time the process
   // waited for a core. Wall time is shown beside it.
-  const ratioRows: string[][] = [['size', 'c/b CPU', 'c/b CPU IQR', 'c/a CPU', 'c/b wall', 'c/a wall', 'c/b peak heap', 'c/a peak heap']];
+  const ratioRows: string[][] = [['size', 'c/b CPU', 'c/b CPU IQR', 'c/a CPU', 'd/b CPU', 'c/b wall', 'c/a wall', 'd/b wall', 'c/b peak heap', 'c/a peak heap']];
   const headline: string[] = [];
   for (const size of options.sizes) {
     const cb = ratios('enforced', 'hand', size, cpu);
@@ -196,12 +198,14 @@ function main(): void {
       spread(cb, f3),
       `${f3(cb.q1)}–${f3(cb.q3)}`,
       spread(ca, f3),
+      spread(ratios('aspect', 'hand', size, cpu), f3),
       spread(ratios('enforced', 'hand', size, total), f3),
       spread(ratios('enforced', 'plain', size, total), f3),
+      spread(ratios('aspect', 'hand', size, total), f3),
       spread(ratios('enforced', 'hand', size, heap), f3),
       spread(ratios('enforced', 'plain', size, heap), f3),
     ]);
-    headline[0] = `at ${size} task definitions (CPU time, median (min–max) of ${options.reps} paired repetitions): c/b ${spread(cb, f3)} (IQR ${f3(cb.q1)}–${f3(cb.q3)}; goal c/b ≤ 1.05), c/a ${spread(ca, f3)}`;
+    headline[0] = `at ${size} task definitions (CPU time, median (min–max) of ${options.reps} paired repetitions): c/b ${spread(cb, f3)} (IQR ${f3(cb.q1)}–${f3(cb.q3)}; goal c/b ≤ 1.05), c/a ${spread(ca, f3)}, d/b (EnforceFargateTasks) ${spread(ratios('aspect', 'hand', size, cpu), f3)}`;
   }
   console.log('\nRatios of paired runs (same repetition): median (min–max)');
   console.log(table(ratioRows));
@@ -235,7 +239,7 @@ function main(): void {
   if (options.write) {
     const dir = path.join(__dirname, '..', 'docs', 'performance');
     fs.mkdirSync(dir, { recursive: true });
-    const colors: Record<Variant, string> = { plain: '#888888', hand: '#1f77b4', enforced: '#d62728' };
+    const colors: Record<Variant, string> = { plain: '#888888', hand: '#1f77b4', enforced: '#d62728', aspect: '#2ca02c' };
     const series = (metric: (r: Run) => number): Series[] => VARIANTS.map(variant => ({
       label: `(${LABEL[variant]}) ${variant}`,
       color: colors[variant],

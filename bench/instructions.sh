@@ -16,9 +16,9 @@ run() { # variant size: writes the instruction count to $out/<variant>.<size>
 export -f run
 export out
 # Two runs at a time (one per core); each count is independent of the other's.
-for v in plain hand enforced; do for s in "$SMALL" "$LARGE"; do echo "$v $s"; done; done | xargs -P 2 -n 2 bash -c 'run "$0" "$1"'
+for v in plain hand enforced aspect; do for s in "$SMALL" "$LARGE"; do echo "$v $s"; done; done | xargs -P 2 -n 2 bash -c 'run "$0" "$1"'
 declare -A n
-for v in plain hand enforced; do
+for v in plain hand enforced aspect; do
   for s in "$SMALL" "$LARGE"; do
     n[$v.$s]=$(cat "$out/$v.$s")
     [ -n "${n[$v.$s]}" ] || { echo "bench:instructions: no count for $v at $s:" >&2; cat "$out/$v.$s.log" >&2; exit 1; }
@@ -27,9 +27,9 @@ for v in plain hand enforced; do
 done
 rm -rf "$out"
 node -e '
-const [small, large, a1, a2, b1, b2, c1, c2] = process.argv.slice(1).map(Number);
+const [small, large, a1, a2, b1, b2, c1, c2, d1, d2] = process.argv.slice(1).map(Number);
 const per = (x1, x2) => (x2 - x1) / (large - small);
-const [a, b, c] = [per(a1, a2), per(b1, b2), per(c1, c2)];
-console.log(`marginal instructions per task definition: (a) plain ${a.toFixed(0)}, (b) hand ${b.toFixed(0)}, (c) enforced ${c.toFixed(0)}`);
-console.log(`marginal c/b ${(c / b).toFixed(4)}, c/a ${(c / a).toFixed(4)}; whole run at ${large}: c/b ${(c2 / b2).toFixed(4)}, c/a ${(c2 / a2).toFixed(4)}`);
-' "$SMALL" "$LARGE" "${n[plain.$SMALL]}" "${n[plain.$LARGE]}" "${n[hand.$SMALL]}" "${n[hand.$LARGE]}" "${n[enforced.$SMALL]}" "${n[enforced.$LARGE]}"
+const [a, b, c, d] = [per(a1, a2), per(b1, b2), per(c1, c2), per(d1, d2)];
+console.log(`marginal instructions per task definition: (a) plain ${a.toFixed(0)}, (b) hand ${b.toFixed(0)}, (c) enforced ${c.toFixed(0)}, (d) aspect ${d.toFixed(0)}`);
+console.log(`marginal c/b ${(c / b).toFixed(4)}, c/a ${(c / a).toFixed(4)}, d/b ${(d / b).toFixed(4)}; whole run at ${large}: c/b ${(c2 / b2).toFixed(4)}, c/a ${(c2 / a2).toFixed(4)}, d/b ${(d2 / b2).toFixed(4)}`);
+' "$SMALL" "$LARGE" "${n[plain.$SMALL]}" "${n[plain.$LARGE]}" "${n[hand.$SMALL]}" "${n[hand.$LARGE]}" "${n[enforced.$SMALL]}" "${n[enforced.$LARGE]}" "${n[aspect.$SMALL]}" "${n[aspect.$LARGE]}"

@@ -10,6 +10,7 @@ import { CoverageRule } from '../lib';
 import { AquaNginxStack } from './aqua-nginx';
 import { LoadBalancedServiceStack } from './load-balanced-service';
 import { MultiContainerStack } from './multi-container';
+import { WholeAppStack } from './whole-app';
 
 const app = new App();
 // cdk-nag's AWS Solutions rules: a finding without an acknowledgement (and its reason) fails `cdk synth`.
@@ -19,4 +20,5 @@ Validations.of(app).addPlugins(new CfnGuardValidator({ controlTowerRulesEnabled:
 new AquaNginxStack(app, 'AquaNginx');
 new MultiContainerStack(app, 'MultiContainer');
 new LoadBalancedServiceStack(app, 'LoadBalancedService');
+new WholeAppStack(app, 'WholeApp');
 app.synth();

@@ -91,3 +91,26 @@ export function findImageDefaults(
   }
   return undefined;
 }
+
+/**
+ * A copy of declared image defaults (`imageDefaults` props), lists included, so that changing the
+ * caller's objects after the props were checked changes nothing. Malformed values are kept as
+ * given, for the check to report.
+ */
+export function copyImageDefaults(value: unknown): { [name: string]: ImageDefaults } {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) return value as { [name: string]: ImageDefaults };
+  const copy: { [name: string]: ImageDefaults } = {};
+  for (const [key, entry] of Object.entries(value)) {
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      copy[key] = entry;
+      continue;
+    }
+    const record = entry as { [k: string]: unknown };
+    const lists: { [k: string]: unknown } = {};
+    for (const k of ['entryPoint', 'command']) if (Array.isArray(record[k])) lists[k] = [...(record[k] as unknown[])];
+    copy[key] = { ...record, ...lists } as ImageDefaults;
+  }
+  return copy;
+}
+

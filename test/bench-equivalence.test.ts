@@ -3,12 +3,16 @@
  * hand (b); that comparison is fair only if both synthesize the same templates. No timing here:
  * timing lives in `npm run bench` only.
  */
-import { checkEquivalence, synthTemplates } from '../bench/apps';
+import { checkAspectEquivalence, checkEquivalence, synthTemplates } from '../bench/apps';
 
 describe('benchmark apps', () => {
   test('the hand-written (b) and enforced (c) variants synthesize identical templates', () => {
     // 52 task definitions: two stacks, so the per-stack shared resources are covered too.
     expect(() => checkEquivalence(52)).not.toThrow();
+  });
+
+  test('the Aspect variant (d) synthesizes the same templates as (b), apart from the order of containers and policy statements', () => {
+    expect(() => checkAspectEquivalence(52)).not.toThrow();
   });
 
   test('the enforced variant really protects every application container', () => {

@@ -12,14 +12,17 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as cfninc from 'aws-cdk-lib/cloudformation-include';
 import { AquaNginxStack } from '../examples/aqua-nginx';
 import { LoadBalancedServiceStack } from '../examples/load-balanced-service';
 import { MultiContainerStack } from '../examples/multi-container';
-import { EnforcedFargateTaskDefinition, Enforcer } from '../lib';
+import { EnforcedFargateTaskDefinition, EnforceFargateTasks, Enforcer } from '../lib';
 import { CfnContainer, ContainerRun, planTask, Podman, runTask } from './support/podman-task';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cdkJson = require('../cdk.json');
@@ -277,6 +280,56 @@ describeE2E('end to end in podman', () => {
       expect(envOf(plain[0])).not.toHaveProperty('ENFORCER_TOKEN');
       proven.push('excluded container');
     });
+  });
+
+  test('a whole app under EnforceFargateTasks: an ecs_patterns task and a CfnInclude task start under the enforcer with their original argv', () => {
+    const probeDefaults = { entryPoint: ['/bin/probe', 'image-entry'], command: ['image-cmd', 'image arg'] };
+    const build = (protect: boolean) => {
+      const app = new App();
+      const stack = new Stack(app, protect ? 'WholeApp' : 'WholeAppPlain');
+      const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
+      new ecsPatterns.ApplicationLoadBalancedFargateService(stack, 'Web', {
+        cluster: new ecs.Cluster(stack, 'Cluster', { vpc }), minHealthyPercent: 100,
+        taskImageOptions: { image: ecs.ContainerImage.fromRegistry('localhost/argv-probe:1') },
+      });
+      const templateFile = path.join(binDir, 'legacy.json');
+      fs.writeFileSync(templateFile, JSON.stringify({
+        Resources: {
+          Legacy: {
+            Type: 'AWS::ECS::TaskDefinition',
+            Properties: {
+              Family: 'legacy', RequiresCompatibilities: ['FARGATE'], Cpu: '256', Memory: '512', NetworkMode: 'awsvpc',
+              ContainerDefinitions: [{ Name: 'legacy', Image: 'localhost/argv-probe:1', Essential: true, Command: TRICKY }],
+            },
+          },
+        },
+      }));
+      new cfninc.CfnInclude(stack, 'Legacy', { templateFile });
+      if (protect) {
+        const token = new secretsmanager.Secret(stack, 'Token');
+        const enforcer = Enforcer.aquaMicroEnforcer({
+          image: ecs.ContainerImage.fromRegistry('registry.example.com/microenforcer:2022.4'),
+          server: 'aqua-gateway.internal:8443',
+          token: ecs.Secret.fromSecretsManager(token),
+        });
+        Aspects.of(app).add(new EnforceFargateTasks({ enforcer, imageDefaults: { 'localhost/argv-probe:1': probeDefaults } }));
+      }
+      const tasks = Template.fromStack(stack).findResources('AWS::ECS::TaskDefinition');
+      const web = Object.entries(tasks).find(([id]) => id.startsWith('Web'))![1] as any;
+      return { web: web.Properties.ContainerDefinitions, legacy: (tasks.Legacy as any).Properties.ContainerDefinitions };
+    };
+    const plain = build(false);
+    const enforced = build(true);
+    const env = { AQUA_MICROENFORCER: '1', AQUA_SERVER: 'aqua-gateway.internal:8443', AQUA_TOKEN: SECRETS.AQUA_TOKEN };
+    for (const [task, container] of [['web', 'web'], ['legacy', 'legacy']] as const) {
+      const baseline = records(run(plain[task], `whole-plain-${task}`).result[container]);
+      expect(baseline.map(r => r.role)).toEqual(['app']);
+      const { plan, result } = run(enforced[task], `whole-${task}`);
+      expect(plan[0].name).toBe('enforcer');
+      expectEnforced(result[container], { prefix: ['/aqua/microenforcer'], argv: baseline[0].argv, env });
+      proven.push(`EnforceFargateTasks ${task === 'web' ? 'ApplicationLoadBalancedFargateService' : 'CfnInclude'} task`);
+    }
+    expect(records(run(plain.legacy, 'whole-plain-check').result.legacy)[0].argv).toEqual(['/bin/probe', 'image-entry', ...TRICKY]);
   });
 
   test('dependency condition SUCCESS: protected containers start after the sidecar exited 0, and its volume still serves', () => {

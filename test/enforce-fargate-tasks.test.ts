@@ -145,6 +145,26 @@ describe('EnforceFargateTasks', () => {
     expectProtected(task.Helper, [BINARY, '/docker-entrypoint.sh'], ['nginx', '-g', 'daemon off;']);
   });
 
+  test('a container another Aspect adds after the task was visited is protected too', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Late');
+    const task = new ecs.FargateTaskDefinition(stack, 'Task');
+    task.addContainer('app', { image: ecs.ContainerImage.fromRegistry('app:1'), entryPoint: ['/app'] });
+    let added = false;
+    Aspects.of(stack).add({
+      visit(node) {
+        if (node === task && !added) {
+          added = true;
+          task.addContainer('late', { image: ecs.ContainerImage.fromRegistry('app:1'), entryPoint: ['/late'] });
+        }
+      },
+    }, { priority: 1000 });
+    protect(app, enforcerIn(stack));
+    const [containers] = Object.values(tasksOf(stack));
+    expect(added).toBe(true);
+    expectProtected(containers.late, [BINARY, '/late']);
+  });
+
   test('TaskDefinition with EC2_AND_FARGATE is protected; EC2-only tasks are left alone', () => {
     const app = new App();
     const stack = new Stack(app, 'Compat');

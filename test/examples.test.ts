@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AquaNginxStack } from '../examples/aqua-nginx';
 import { LoadBalancedServiceStack } from '../examples/load-balanced-service';
 import { MultiContainerStack } from '../examples/multi-container';
+import { WholeAppStack } from '../examples/whole-app';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cdkJson = require('../cdk.json');
 
@@ -61,5 +62,24 @@ describe('examples', () => {
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::ECS::TaskDefinition', { RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' } });
     template.hasResourceProperties('AWS::ECS::Service', { LoadBalancers: [{ ContainerName: 'web', ContainerPort: 80, TargetGroupArn: Match.anyValue() }] });
+  });
+
+  test('one line protects a whole app of ecs_patterns, and the stack says so in its coverage summary', () => {
+    const app = new App({ context: cdkJson.context });
+    const stack = new WholeAppStack(app, 'WholeApp');
+    const tasks = Object.values(Template.fromStack(stack).findResources('AWS::ECS::TaskDefinition'))
+      .map((t: any) => Object.fromEntries(t.Properties.ContainerDefinitions.map((c: any) => [c.Name, c])));
+    expect(tasks).toHaveLength(2);
+    const web = tasks.find(t => t.web)!;
+    const worker = tasks.find(t => t.QueueProcessingContainer)!;
+    expectProtected(web.web, ['/aqua/microenforcer']);
+    expect(web.web.EntryPoint).toEqual(['/aqua/microenforcer', '/docker-entrypoint.sh']);
+    expect(web.web.Command).toEqual(['nginx', '-g', 'daemon off;']);
+    expectProtected(worker.QueueProcessingContainer, ['/aqua/microenforcer']);
+    expect(worker.QueueProcessingContainer.EntryPoint).toEqual(['/aqua/microenforcer']);
+    expect(worker.QueueProcessingContainer.Command).toEqual(['orders-worker', '--queue', 'jobs']);
+    for (const t of tasks) expect(t.enforcer.DockerLabels['cdk-enforced-fargate.role']).toBe('enforcer');
+    const [summary] = app.synth().getStackByName('WholeApp').findMetadataByType('cdk-enforced-fargate:coverage');
+    expect((summary.data as any).totals).toEqual({ tasks: 2, enforcedTasks: 2, exemptTasks: 0, protectedContainers: 2, excludedContainers: 0 });
   });
 });

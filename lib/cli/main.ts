@@ -5,6 +5,7 @@
  */
 import { audit } from './audit';
 import { Command, defaultIo, Io } from './io';
+import { ENFORCE } from './enforce';
 import { main as lookupMain } from '../lookup/cli';
 
 /** Every command, by name. A new command adds one line here and a file beside this one. */
@@ -13,6 +14,7 @@ export const COMMANDS: { [name: string]: Command } = {
     summary: "read images' ENTRYPOINT/CMD from their registries into cdk.context.json",
     run: (args, io) => lookupMain(['lookup', ...args], io),
   },
+  enforce: ENFORCE,
   audit,
 };
 
