@@ -95,6 +95,7 @@ describeWithGuard('a synthesis-time check with CfnGuardValidator', () => {
     expect(report).toMatch(/Validation failed/);
     expect(report).toMatch(/enforced_fargate_tasks \(1 occurrences\)/);
     expect(report).toMatch(/How to fix: start the container under the enforcer binary/);
+    expect(report).not.toMatch(/How to fix: N\/A/);
     expect(report).toMatch(/Construct Path: Stack\/Forgotten\/Resource/);
     expect(report).not.toMatch(/Construct Path: Stack\/Protected\/Resource/);
     expect(report).not.toMatch(/failed processing cfn-guard results/);
@@ -129,6 +130,8 @@ describeWithGuard('a synthesis-time check with CfnGuardValidator', () => {
         const unprotected = Object.entries(f.expected).filter(([, s]) => s === 'unprotected').map(([id]) => id).sort();
         const named = [...new Set(report.violations.flatMap(v => v.violatingResources.map(r => r.resourceLogicalId)))].sort();
         expect([f.name, report.success, named]).toEqual([f.name, unprotected.length === 0, unprotected]);
+        // Every violation carries the rule's own description and fix (no anonymous 'N/A' entries).
+        for (const v of report.violations) expect([f.name, v.fix === 'N/A', v.description]).toEqual([f.name, false, expect.stringMatching(/^Violation: /)]);
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
