@@ -72,6 +72,10 @@ export interface FoundDefaults {
   readonly source: string;
   /** The registry image `lookup` can read what is still unknown from. */
   readonly lookupReference?: string;
+  /** The platform a context entry was looked up for (`linux/amd64`), when it records one. */
+  readonly platform?: string;
+  /** The image name that entry is filed under. */
+  readonly imageName?: string;
 }
 
 /** What the plan needs from the adapter besides the containers. */

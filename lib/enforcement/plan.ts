@@ -10,7 +10,7 @@ import { Token } from 'aws-cdk-lib';
 import { deliveryRule } from './delivery';
 import { ContainerFate, ContainerModel, LABEL_ROLE, MAX_CONTAINERS, PlanContext, ROLE_ENFORCER, TaskPlan } from './model';
 import { Argv, ImageArgv, wrapEntryCommand } from '../entry-command';
-import { IMAGE_DEFAULTS_CONTEXT_KEY, parseImageDefaults } from '../image-defaults';
+import { IMAGE_DEFAULTS_CONTEXT_KEY, parseImageDefaults, platformMismatch } from '../image-defaults';
 import { lookupCommand } from '../lookup/requests';
 
 /** The id of the warning that an enforced task protects nothing. */
@@ -73,6 +73,11 @@ export function planContainer(container: ContainerModel, ctx: PlanContext): Cont
     const found = ctx.imageDefaultsOf(container);
     if (typeof found === 'string') return fail(found);
     if (found) {
+      // An entry `lookup` read for another architecture may hold another ENTRYPOINT/CMD.
+      const mismatch = found.imageName !== undefined
+        ? platformMismatch(found.platform, ctx.lookupPlatform, found.imageName, lookupCommand(ctx.lookupPlatform, found.imageName))
+        : undefined;
+      if (mismatch !== undefined) return fail(mismatch);
       lookupReference = found.lookupReference;
       image = found.defaults;
       source = found.source;
