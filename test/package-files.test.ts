@@ -15,7 +15,7 @@ const ROOT = path.join(__dirname, '..');
 /** Files shipped besides the compiled lib/ (paths relative to the package root). */
 const EXTRA_FILES: string[] = ['.jsii', 'API.md', 'LICENSE', 'README.md', 'package.json', 'rules/enforced-fargate-tasks.guard'];
 /** Dependencies shipped inside the tarball (package.json `bundledDependencies`); theirs come along. */
-const BUNDLED: string[] = ['dockerfile-ast', 'jsonc-parser', 'undici'];
+const BUNDLED: string[] = ['@aws-sdk/client-ecs', 'dockerfile-ast', 'jsonc-parser', 'undici'];
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pkg = require('../package.json');
 
