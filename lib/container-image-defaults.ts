@@ -145,6 +145,8 @@ function fromDockerfile(
     defaults: merged,
     source: `${source}, with base image '${read.baseImage}' from ${base.source}`,
     lookupReference: complete ? undefined : read.baseImage,
+    platform: base.platform,
+    imageName: base.imageName,
   };
 }
 

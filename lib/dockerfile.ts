@@ -18,12 +18,20 @@
  * - instructions are case-insensitive;
  * - `ARG`s declared before the first `FROM` are substituted in `FROM` (build args override
  *   their defaults); Docker substitutes nothing inside ENTRYPOINT or CMD, and neither does this;
- * - ENTRYPOINT resets a CMD inherited from the base (not one set earlier in the same stage).
+ * - ENTRYPOINT resets a CMD inherited from the base (not one set earlier in the same stage);
+ * - exec form is read as Go's `json.Decoder` reads it: the first JSON value (text after it is
+ *   ignored, as `CMD ["a"] b` builds `["a"]`), and a lone UTF-16 surrogate escape (`"\ud800"`)
+ *   becomes U+FFFD;
+ * - `ONBUILD <instruction>` in a stage is recorded; a later stage built `FROM` that stage runs
+ *   the recorded triggers first (so `ONBUILD ENTRYPOINT`/`CMD`/`SHELL` count there, as in this
+ *   stage's own instructions), and does not pass them on to stages built from it. `ONBUILD
+ *   ONBUILD`, `ONBUILD FROM` and `ONBUILD MAINTAINER` are build errors. (buildah applies them
+ *   only when it builds in the `docker` format; in its default OCI format it ignores ONBUILD.)
  *
- * Not modelled: ONBUILD triggers of a base image, heredocs in ENTRYPOINT/CMD, and a SHELL set by
- * an external base image (Linux images essentially never set one).
+ * Not modelled: ONBUILD triggers of an external base image, heredocs in ENTRYPOINT/CMD, and a
+ * SHELL set by an external base image (Linux images essentially never set one).
  */
-import { DockerfileParser, Instruction } from 'dockerfile-ast';
+import { DockerfileParser, Instruction, Onbuild } from 'dockerfile-ast';
 
 /** Where to start reading, as the asset's build options say. */
 export interface DockerfileReadOptions {
@@ -62,7 +70,12 @@ interface StageState {
   command?: string[];
   shell: string[];
   baseImage?: string;
+  /** The stage's own `ONBUILD` triggers, run by a stage built `FROM` it. */
+  onBuild: Instruction[];
 }
+
+/** Instructions Docker refuses as an `ONBUILD` trigger. */
+const NOT_TRIGGERS = ['ONBUILD', 'FROM', 'MAINTAINER'];
 
 /** Thrown for a Dockerfile Docker itself would refuse to build, or a target it does not have. */
 export class DockerfileError extends Error {}
@@ -135,30 +148,55 @@ function resolveStage(stage: Stage, stages: Stage[], escape: string): StageState
   // A FROM names an earlier stage when a stage of that name precedes it (names are case-insensitive).
   const base = stages.slice(0, stage.index).reverse().find(s => s.name === stage.from.toLowerCase());
   let state: StageState;
+  let triggers: Instruction[] = [];
   if (base) {
-    state = { ...resolveStage(base, stages, escape) };
+    const inherited = resolveStage(base, stages, escape);
+    // The base stage's triggers run here, first; they are not passed on to grandchildren.
+    triggers = inherited.onBuild;
+    state = { ...inherited, onBuild: [] };
   } else if (stage.from.toLowerCase() === 'scratch') {
-    state = { entryPoint: [], command: [], shell: DEFAULT_SHELL };
+    state = { entryPoint: [], command: [], shell: DEFAULT_SHELL, onBuild: [] };
   } else {
-    state = { shell: DEFAULT_SHELL, baseImage: stage.from };
+    state = { shell: DEFAULT_SHELL, baseImage: stage.from, onBuild: [] };
   }
-  let commandSet = false;
+  const stageState = { commandSet: false };
+  for (const trigger of triggers) apply(trigger, state, stageState, escape);
   for (const instruction of stage.instructions) {
-    const keyword = instruction.getKeyword();
-    if (keyword === 'SHELL') {
-      const value = parseMaybeJson(instruction, escape);
-      if (value.kind !== 'exec') throw new DockerfileError(`line ${line(instruction)}: SHELL requires the arguments to be in JSON form`);
-      state.shell = value.argv;
-    } else if (keyword === 'CMD') {
-      state.command = argv(instruction, escape, state.shell);
-      commandSet = true;
-    } else if (keyword === 'ENTRYPOINT') {
-      state.entryPoint = argv(instruction, escape, state.shell);
-      // Docker: a new ENTRYPOINT drops the CMD inherited from the base, unless this stage set CMD.
-      if (!commandSet) state.command = [];
+    if (instruction.getKeyword() === 'ONBUILD') {
+      state.onBuild.push(onBuildTrigger(instruction));
+    } else {
+      apply(instruction, state, stageState, escape);
     }
   }
   return state;
+}
+
+/** Applies one instruction (of the stage, or a trigger it runs) to the image config being built. */
+function apply(instruction: Instruction, state: StageState, stage: { commandSet: boolean }, escape: string): void {
+  const keyword = instruction.getKeyword();
+  if (keyword === 'SHELL') {
+    const value = parseMaybeJson(instruction, escape);
+    if (value.kind !== 'exec') throw new DockerfileError(`line ${line(instruction)}: SHELL requires the arguments to be in JSON form`);
+    state.shell = value.argv;
+  } else if (keyword === 'CMD') {
+    state.command = argv(instruction, escape, state.shell);
+    stage.commandSet = true;
+  } else if (keyword === 'ENTRYPOINT') {
+    state.entryPoint = argv(instruction, escape, state.shell);
+    // Docker: a new ENTRYPOINT drops the CMD inherited from the base, unless this stage set CMD.
+    if (!stage.commandSet) state.command = [];
+  }
+}
+
+/** The instruction an `ONBUILD` records, refused where Docker refuses it. */
+function onBuildTrigger(instruction: Instruction): Instruction {
+  const trigger = (instruction as Onbuild).getTriggerInstruction?.();
+  if (!trigger) throw new DockerfileError(`line ${line(instruction)}: ONBUILD names no instruction`);
+  const keyword = trigger.getKeyword();
+  if (NOT_TRIGGERS.includes(keyword)) {
+    throw new DockerfileError(`line ${line(instruction)}: ${keyword} isn't allowed as an ONBUILD trigger`);
+  }
+  return trigger;
 }
 
 function argv(instruction: Instruction, escape: string, shell: string[]): string[] {
@@ -174,20 +212,50 @@ type Parsed = { kind: 'exec'; argv: string[] } | { kind: 'shell'; text: string }
 function parseMaybeJson(instruction: Instruction, escape: string): Parsed {
   const text = joinLines(instruction, escape).trim();
   if (text.startsWith('[')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      return { kind: 'shell', text };
-    }
+    const parsed = firstJsonValue(text);
     if (Array.isArray(parsed)) {
       if (parsed.some(v => typeof v !== 'string')) {
         throw new DockerfileError(`line ${line(instruction)}: ${instruction.getKeyword()} ${text}: Docker refuses a JSON array that holds a non-string`);
       }
-      return { kind: 'exec', argv: parsed as string[] };
+      return { kind: 'exec', argv: (parsed as string[]).map(wellFormed) };
     }
   }
   return { kind: 'shell', text };
+}
+
+/**
+ * The first JSON value of `text` as Go's `json.Decoder.Decode` reads it (Docker's parser uses
+ * it): text after a complete value is ignored. `undefined` when it is not valid JSON.
+ */
+function firstJsonValue(text: string): unknown {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+    } else if (c === '[' || c === '{') {
+      depth++;
+    } else if (c === ']' || c === '}') {
+      depth--;
+      if (depth === 0) {
+        try {
+          return JSON.parse(text.slice(0, i + 1));
+        } catch {
+          return undefined;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A string with each lone UTF-16 surrogate replaced by U+FFFD, as Go's JSON decoder does. */
+function wellFormed(s: string): string {
+  return s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
 /**

@@ -7,7 +7,7 @@ import { addEnforcerSidecar, addPendingFirelensRouter, containersOf, crossStackR
 import { LABEL_EXCLUDED } from './enforcement/model';
 import { checkSettings } from './enforcement/plan';
 import { registerCoverage } from './enforcement/summary';
-import { ImageDefaults } from './image-defaults';
+import { copyImageDefaults, ImageDefaults } from './image-defaults';
 
 /** Properties of `EnforceFargateTasks`. */
 export interface EnforceFargateTasksProps {
@@ -84,17 +84,20 @@ export class EnforceFargateTasks implements IAspect {
     if (!props || !props.enforcer) {
       throw new Error("EnforceFargateTasks: 'enforcer' is required, e.g. new EnforceFargateTasks({ enforcer: Enforcer.aquaMicroEnforcer({ image, server, token }) })");
     }
+    // Read once and copied: what is checked is what is used, whatever the caller changes later.
+    const excludedContainers: string[] = Array.isArray(props.excludedContainers) ? [...props.excludedContainers] : (props.excludedContainers ?? []);
+    const imageDefaults = copyImageDefaults(props.imageDefaults);
     const problem = checkSettings({
       enforcerArchitectures: props.enforcer.cpuArchitectures.map(a => a._cpuArchitecture),
       cpuArchitecture: props.enforcer.cpuArchitectures[0]._cpuArchitecture,
       enforcerContainerName: props.enforcer.containerName,
-      excludedContainers: props.excludedContainers ?? [],
-      imageDefaults: props.imageDefaults ?? {},
+      excludedContainers,
+      imageDefaults,
     });
     if (problem) throw new Error(`EnforceFargateTasks: ${problem}`);
     this.enforcer = props.enforcer;
-    this.excluded = Object.fromEntries((props.excludedContainers ?? []).map(n => [n, EXCLUDED_BY_NAME]));
-    this.imageDefaults = { ...props.imageDefaults };
+    this.excluded = Object.fromEntries(excludedContainers.map(n => [n, EXCLUDED_BY_NAME]));
+    this.imageDefaults = imageDefaults;
   }
 
   /** Finds and protects task definitions; called by aws-cdk-lib for every construct in scope. */

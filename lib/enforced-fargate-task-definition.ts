@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Enforcer } from './enforcer';
 import { addEnforcerSidecar, crossStackRoleProblem, EXCLUDED_BY_NAME, L2Enforcement } from './enforcement/l2';
 import { checkSettings } from './enforcement/plan';
-import { ImageDefaults } from './image-defaults';
+import { copyImageDefaults, ImageDefaults } from './image-defaults';
 
 /** Properties of an `EnforcedFargateTaskDefinition`. */
 export interface EnforcedFargateTaskDefinitionProps extends ecs.FargateTaskDefinitionProps {
@@ -53,13 +53,16 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
       throw new Error(`${prefix}: 'enforcer' is required, e.g. Enforcer.aquaMicroEnforcer({ image, server, token })`);
     }
     const architecture = props.runtimePlatform?.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
+    // Read once and copied: what is checked is what is used, whatever the caller changes later.
+    const excludedContainers: string[] = Array.isArray(props.excludedContainers) ? [...props.excludedContainers] : (props.excludedContainers ?? []);
+    const imageDefaults = copyImageDefaults(props.imageDefaults);
     const problem = checkSettings({
       operatingSystemFamily: props.runtimePlatform?.operatingSystemFamily?._operatingSystemFamily,
       cpuArchitecture: architecture._cpuArchitecture,
       enforcerArchitectures: props.enforcer.cpuArchitectures.map(a => a._cpuArchitecture),
       enforcerContainerName: props.enforcer.containerName,
-      excludedContainers: props.excludedContainers ?? [],
-      imageDefaults: props.imageDefaults ?? {},
+      excludedContainers,
+      imageDefaults,
     });
     if (problem) throw new Error(`${prefix}: ${problem}`);
     const roleProblem = crossStackRoleProblem(scope, props.executionRole);
@@ -71,8 +74,8 @@ export class EnforcedFargateTaskDefinition extends ecs.FargateTaskDefinition {
     this.enforcerContainer = addEnforcerSidecar(this, this.enforcer);
     L2Enforcement.attach(this, this.enforcerContainer, {
       enforcer: this.enforcer,
-      excluded: Object.fromEntries((props.excludedContainers ?? []).map(n => [n, EXCLUDED_BY_NAME])),
-      imageDefaults: { ...props.imageDefaults },
+      excluded: Object.fromEntries(excludedContainers.map(n => [n, EXCLUDED_BY_NAME])),
+      imageDefaults,
       cpuArchitecture: architecture._cpuArchitecture,
       by: 'EnforcedFargateTaskDefinition',
     });

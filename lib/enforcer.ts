@@ -121,11 +121,89 @@ export interface AquaMicroEnforcerProps extends EnforcerOptions {
 
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const HOST_PATTERN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const IPV6_PATTERN = /^\[[0-9A-Fa-f:.]+\]$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/**
+ * A prop as given, with JS `null` (which jsii languages and JavaScript callers can pass for an
+ * optional prop) read as absent.
+ */
+function given<T>(value: T | null | undefined): T | undefined {
+  return value === null ? undefined : value;
+}
+
+/** Checks that a list prop is a list of strings given element by element (tokens allowed per element). */
+function stringList(value: unknown, prop: string, where: string): string[] {
+  if (!Array.isArray(value)) {
+    throw new Error(`${where}: '${prop}' must be a list of strings, got ${describe(value)}`);
+  }
+  if (value.some(v => typeof v === 'string' && Token.isUnresolved([v]))) {
+    throw new Error(`${where}: '${prop}' is (or holds) a list token (${JSON.stringify(value)}), whose length is known only at deployment; give '${prop}' as a list of elements (each element may be a token)`);
+  }
+  value.forEach((v, i) => {
+    if (typeof v !== 'string') throw new Error(`${where}: '${prop}[${i}]' must be a string, got ${describe(v)}`);
+  });
+  return [...value];
+}
+
+/** Checks that a map prop is an object (not a list, not null) and copies it. */
+function map<T>(value: unknown, prop: string, where: string, check: (v: unknown) => boolean, what: string): { [name: string]: T } {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error(`${where}: '${prop}' must be a map of names to ${what}, got ${describe(value)}`);
+  }
+  const copy: { [name: string]: T } = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (!check(v)) throw new Error(`${where}: '${prop}.${key}' must be ${what.replace(/s$/, '')}, got ${describe(v)}`);
+    copy[key] = v as T;
+  }
+  return copy;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype) {
+    return `an instance of ${value.constructor?.name ?? 'an unknown class'}`;
+  }
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function isSecret(value: unknown): value is ecs.Secret {
+  return typeof value === 'object' && value !== null && typeof (value as ecs.Secret).arn === 'string' && typeof (value as ecs.Secret).grantRead === 'function';
+}
+
+function isArchitecture(value: unknown): value is ecs.CpuArchitecture {
+  return typeof value === 'object' && value !== null && typeof (value as ecs.CpuArchitecture)._cpuArchitecture === 'string';
+}
+
+/** `host:port` with a port of 1-65535, or a message saying what is wrong. */
+function checkServer(server: string): string | undefined {
+  const colon = server.lastIndexOf(':');
+  const host = colon < 0 ? server : server.slice(0, colon);
+  const port = colon < 0 ? '' : server.slice(colon + 1);
+  const hostIsToken = Token.isUnresolved(host);
+  const portIsToken = Token.isUnresolved(port);
+  if (colon < 0) return Token.isUnresolved(server) ? undefined : 'it has no port';
+  if (!hostIsToken && !HOST_PATTERN.test(host) && !IPV6_PATTERN.test(host)) {
+    return `its host ${JSON.stringify(host)} is not a host name, an IPv4 address or a bracketed IPv6 address`;
+  }
+  if (!portIsToken && (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)) {
+    return `its port ${JSON.stringify(port)} is not a number from 1 to 65535`;
+  }
+  return undefined;
+}
 
 /**
  * A runtime-security enforcer delivered as a sidecar image whose volume holds the enforcer binary.
  *
- * An `Enforcer` is a value: one instance may serve many task definitions.
+ * An `Enforcer` is a value: one instance may serve many task definitions. Its lists and maps are
+ * copies of the props, frozen, so that nothing changes them after they were checked.
  */
 export class Enforcer {
   /**
@@ -135,19 +213,35 @@ export class Enforcer {
    * `AQUA_TOKEN`.
    */
   public static aquaMicroEnforcer(props: AquaMicroEnforcerProps): Enforcer {
+    const where = 'Enforcer.aquaMicroEnforcer';
+    if (props === null || typeof props !== 'object') {
+      throw new Error(`${where}: props are required: { image, server, token }`);
+    }
+    const environment = given(props.environment);
+    const secrets = given(props.secrets);
     const reserved = ['AQUA_MICROENFORCER', 'AQUA_SERVER', 'AQUA_TOKEN'];
     for (const name of reserved) {
-      if (props.environment?.[name] !== undefined || props.secrets?.[name] !== undefined) {
-        throw new Error(`Enforcer.aquaMicroEnforcer: '${name}' is set by the preset from 'server' and 'token'; remove it from environment/secrets`);
+      const has = (m: unknown) => typeof m === 'object' && m !== null && Object.prototype.hasOwnProperty.call(m, name);
+      if (has(environment) || has(secrets)) {
+        throw new Error(`${where}: '${name}' is set by the preset from 'server' and 'token'; remove it from environment/secrets`);
       }
     }
-    if (!Token.isUnresolved(props.server) && !/^[^\s:/]+:\d{1,5}$/.test(props.server)) {
-      throw new Error(`Enforcer.aquaMicroEnforcer: 'server' must be the Aqua gateway as host:port (e.g. 'aqua-gateway.internal:8443'), got ${JSON.stringify(props.server)}`);
+    const server: unknown = props.server;
+    if (typeof server !== 'string') {
+      throw new Error(`${where}: 'server' is required: the Aqua gateway as host:port (e.g. 'aqua-gateway.internal:8443'), got ${describe(server)}`);
+    }
+    const wrong = checkServer(server);
+    if (wrong !== undefined) {
+      throw new Error(`${where}: 'server' must be the Aqua gateway as host:port (e.g. 'aqua-gateway.internal:8443'), got ${JSON.stringify(server)}: ${wrong}`);
+    }
+    const token: unknown = props.token;
+    if (!isSecret(token)) {
+      throw new Error(`${where}: 'token' is required: the deployment token as an ecs.Secret (e.g. ecs.Secret.fromSecretsManager(secret)), got ${describe(token)}`);
     }
     return new Enforcer({
       ...props,
-      environment: { ...props.environment, AQUA_MICROENFORCER: '1', AQUA_SERVER: props.server },
-      secrets: { ...props.secrets, AQUA_TOKEN: props.token },
+      environment: { ...environment, AQUA_MICROENFORCER: '1', AQUA_SERVER: server },
+      secrets: { ...secrets, AQUA_TOKEN: token },
     });
   }
 
@@ -183,51 +277,101 @@ export class Enforcer {
   public readonly cpuArchitectures: ecs.CpuArchitecture[];
 
   constructor(props: EnforcerProps) {
-    const binaryPath = props.binaryPath ?? '/aqua/microenforcer';
-    if (!Token.isUnresolved(binaryPath) && (!path.posix.isAbsolute(binaryPath) || binaryPath.endsWith('/') || path.posix.dirname(binaryPath) === '/')) {
-      throw new Error(`Enforcer: 'binaryPath' must be an absolute path to a file inside a volume directory (e.g. '/aqua/microenforcer'), got ${JSON.stringify(binaryPath)}`);
+    const where = 'Enforcer';
+    if (props === null || typeof props !== 'object') {
+      throw new Error(`${where}: props are required, at least { image }`);
     }
-    const containerName = props.containerName ?? 'enforcer';
-    if (!Token.isUnresolved(containerName) && !NAME_PATTERN.test(containerName)) {
-      throw new Error(`Enforcer: 'containerName' must be 1-255 letters, digits, hyphens and underscores, got ${JSON.stringify(containerName)}`);
+    // Each prop is read once: what is checked is what is kept.
+    const imageGiven: unknown = props.image;
+    const image = given(imageGiven) as ecs.ContainerImage | undefined;
+    if (image === undefined || typeof image !== 'object' || typeof (image as ecs.ContainerImage).bind !== 'function') {
+      throw new Error(`${where}: 'image' is required: the enforcer image as an ecs.ContainerImage (e.g. ecs.ContainerImage.fromRegistry('registry.example.com/microenforcer:2022.4')), got ${describe(imageGiven)}`);
     }
-    const capabilities = props.capabilities ?? [];
-    const notAllowed = capabilities.filter(c => c !== ecs.Capability.SYS_PTRACE);
-    if (notAllowed.length > 0) {
-      throw new Error(`Enforcer: 'capabilities' may only add SYS_PTRACE on Fargate, got ${JSON.stringify(notAllowed)}; remove them`);
+    const binaryPath = given(props.binaryPath) ?? '/aqua/microenforcer';
+    if (typeof binaryPath !== 'string') {
+      throw new Error(`${where}: 'binaryPath' must be a string, got ${describe(binaryPath)}`);
     }
-    const dependencyCondition = props.dependencyCondition ?? ecs.ContainerDependencyCondition.START;
-    if (dependencyCondition === ecs.ContainerDependencyCondition.HEALTHY) {
-      throw new Error("Enforcer: 'dependencyCondition' HEALTHY needs a health check, which the enforcer sidecar does not have; use START (the default), COMPLETE or SUCCESS");
-    }
-    for (const name of [...Object.keys(props.environment ?? {}), ...Object.keys(props.secrets ?? {})]) {
-      if (!ENV_NAME_PATTERN.test(name)) {
-        throw new Error(`Enforcer: environment/secret name ${JSON.stringify(name)} is not a valid variable name (letters, digits and underscores, not starting with a digit)`);
+    if (!Token.isUnresolved(binaryPath)) {
+      const normal = path.posix.normalize(binaryPath);
+      if (!path.posix.isAbsolute(binaryPath) || binaryPath.endsWith('/') || path.posix.dirname(normal) === '/' || CONTROL_CHARACTERS.test(binaryPath)) {
+        throw new Error(`${where}: 'binaryPath' must be an absolute path to a file inside a volume directory (e.g. '/aqua/microenforcer'), got ${JSON.stringify(binaryPath)}`);
+      }
+      if (normal !== binaryPath) {
+        // '..', '.' and '//' would let a path that looks as if it were inside the volume name a
+        // file elsewhere (and the volume directory is the binary's directory as written).
+        throw new Error(`${where}: 'binaryPath' must be a plain absolute path without '.', '..' or '//' segments, got ${JSON.stringify(binaryPath)}; write it as ${JSON.stringify(normal)} if that is the file meant`);
       }
     }
-    const both = Object.keys(props.environment ?? {}).filter(n => props.secrets?.[n] !== undefined);
+    const binaryArgs = stringList(given(props.binaryArgs) ?? [], 'binaryArgs', where);
+    const containerName = given(props.containerName) ?? 'enforcer';
+    if (typeof containerName === 'string' && Token.isUnresolved(containerName)) {
+      // Protected containers name the sidecar (volumesFrom, dependsOn) and clashes are found by
+      // name at synthesis: a name known only at deployment could clash unseen.
+      throw new Error(`${where}: 'containerName' is a token (${containerName}), known only at deployment, so a clash with another container's name could not be found; give a plain name`);
+    }
+    if (typeof containerName !== 'string' || !NAME_PATTERN.test(containerName)) {
+      throw new Error(`${where}: 'containerName' must be 1-255 letters, digits, hyphens and underscores, got ${describe(containerName)}`);
+    }
+    const readOnly = given(props.readOnly) ?? true;
+    if (typeof readOnly !== 'boolean') {
+      throw new Error(`${where}: 'readOnly' must be true or false, got ${describe(readOnly)}`);
+    }
+    const capabilitiesGiven = given(props.capabilities) ?? [];
+    if (!Array.isArray(capabilitiesGiven) || Token.isUnresolved(capabilitiesGiven)) {
+      throw new Error(`${where}: 'capabilities' must be a list of ecs.Capability values, got ${describe(capabilitiesGiven)}`);
+    }
+    const capabilities = [...capabilitiesGiven];
+    const notAllowed = capabilities.filter(c => c !== ecs.Capability.SYS_PTRACE);
+    if (notAllowed.length > 0) {
+      throw new Error(`${where}: 'capabilities' may only add SYS_PTRACE on Fargate, got ${JSON.stringify(notAllowed)}; remove them`);
+    }
+    const dependencyCondition = given(props.dependencyCondition) ?? ecs.ContainerDependencyCondition.START;
+    if (dependencyCondition === ecs.ContainerDependencyCondition.HEALTHY) {
+      throw new Error(`${where}: 'dependencyCondition' HEALTHY needs a health check, which the enforcer sidecar does not have; use START (the default), COMPLETE or SUCCESS`);
+    }
+    if (!Object.values(ecs.ContainerDependencyCondition).includes(dependencyCondition)) {
+      throw new Error(`${where}: 'dependencyCondition' must be an ecs.ContainerDependencyCondition (START, COMPLETE or SUCCESS), got ${describe(dependencyCondition)}`);
+    }
+    const environment = map<string>(given(props.environment), 'environment', where, v => typeof v === 'string', 'strings');
+    const secrets = map<ecs.Secret>(given(props.secrets), 'secrets', where, isSecret, 'ecs.Secret values');
+    for (const name of [...Object.keys(environment), ...Object.keys(secrets)]) {
+      if (!ENV_NAME_PATTERN.test(name)) {
+        throw new Error(`${where}: environment/secret name ${JSON.stringify(name)} is not a valid variable name (letters, digits and underscores, not starting with a digit)`);
+      }
+    }
+    const both = Object.keys(environment).filter(n => Object.prototype.hasOwnProperty.call(secrets, n));
     if (both.length > 0) {
-      throw new Error(`Enforcer: ${both.map(n => `'${n}'`).join(', ')} is set both in 'environment' and in 'secrets'; keep one`);
+      throw new Error(`${where}: ${both.map(n => `'${n}'`).join(', ')} is set both in 'environment' and in 'secrets'; keep one`);
     }
-    if (props.cpuArchitectures !== undefined && props.cpuArchitectures.length === 0) {
-      throw new Error("Enforcer: 'cpuArchitectures' is empty: list at least one architecture the enforcer image ships binaries for (e.g. [ecs.CpuArchitecture.X86_64])");
+    const architecturesGiven = given(props.cpuArchitectures);
+    if (architecturesGiven !== undefined && (!Array.isArray(architecturesGiven) || architecturesGiven.some(a => !isArchitecture(a)))) {
+      throw new Error(`${where}: 'cpuArchitectures' must be a list of ecs.CpuArchitecture values (e.g. [ecs.CpuArchitecture.X86_64]), got ${describe(architecturesGiven)}`);
     }
-    if (props.command !== undefined && props.command.length === 0) {
-      throw new Error("Enforcer: 'command' is empty: leave it out to run the image's own CMD, or give the command");
+    if (architecturesGiven !== undefined && architecturesGiven.length === 0) {
+      throw new Error(`${where}: 'cpuArchitectures' is empty: list at least one architecture the enforcer image ships binaries for (e.g. [ecs.CpuArchitecture.X86_64])`);
     }
+    const commandGiven = given(props.command);
+    if (commandGiven !== undefined && Array.isArray(commandGiven) && commandGiven.length === 0) {
+      throw new Error(`${where}: 'command' is empty: leave it out to run the image's own CMD, or give the command`);
+    }
+    // The sidecar's command goes to aws-cdk-lib as a whole, where a list token is fine; its
+    // elements must still be strings.
+    const command = commandGiven === undefined ? undefined
+      : (Array.isArray(commandGiven) && Token.isUnresolved(commandGiven)) ? [...commandGiven]
+        : stringList(commandGiven, 'command', where);
 
-    this.image = props.image;
+    this.image = image;
     this.binaryPath = binaryPath;
-    this.binaryArgs = [...(props.binaryArgs ?? [])];
+    this.binaryArgs = Object.freeze(binaryArgs) as string[];
     this.containerName = containerName;
-    this.readOnly = props.readOnly ?? true;
-    this.environment = { ...props.environment };
-    this.secrets = { ...props.secrets };
-    this.capabilities = [...capabilities];
+    this.readOnly = readOnly;
+    this.environment = Object.freeze(environment);
+    this.secrets = Object.freeze(secrets);
+    this.capabilities = Object.freeze(capabilities) as ecs.Capability[];
     this.dependencyCondition = dependencyCondition;
-    this.command = props.command ? [...props.command] : undefined;
-    this.logging = props.logging;
-    this.cpuArchitectures = [...(props.cpuArchitectures ?? [ecs.CpuArchitecture.X86_64])];
+    this.command = command === undefined ? undefined : Object.freeze(command) as string[];
+    this.logging = given(props.logging);
+    this.cpuArchitectures = Object.freeze([...(architecturesGiven ?? [ecs.CpuArchitecture.X86_64])]) as ecs.CpuArchitecture[];
   }
 
   /**

@@ -44,6 +44,25 @@ export const IMAGE_DEFAULTS_CONTEXT_KEY = 'cdk-enforced-fargate:imageDefaults';
 export interface FoundImageDefaults {
   readonly defaults: ImageDefaults;
   readonly source: string;
+  /** The platform a context entry was looked up for (`linux/amd64`), when it records one. */
+  readonly platform?: string;
+  /** The image name the entry is filed under (for messages). */
+  readonly imageName?: string;
+}
+
+/** A platform as `lookup` records it: Linux only (the construct refuses Windows tasks). */
+const PLATFORM = /^linux\/[a-z0-9_.-]+(?:\/[a-z0-9_.-]+)?$/;
+
+/**
+ * Why a context entry looked up for `recorded` (e.g. `linux/amd64`, as `lookup` writes it) cannot
+ * serve a task on `taskPlatform` (`linux/arm64`), or undefined when it can (or records none).
+ * Variants are not compared: a task names only an architecture.
+ */
+export function platformMismatch(recorded: string | undefined, taskPlatform: string, imageName: string, lookupCommand: string): string | undefined {
+  if (recorded === undefined) return undefined;
+  const arch = (p: string) => p.split('/').slice(0, 2).join('/');
+  if (arch(recorded) === arch(taskPlatform)) return undefined;
+  return `context '${IMAGE_DEFAULTS_CONTEXT_KEY}' entry '${imageName}' was looked up for ${recorded}, but the task runs on ${arch(taskPlatform)}: an image's ENTRYPOINT/CMD may differ between platforms. Run \`${lookupCommand}\` (it replaces the entry), or give the task the architecture the entry was read for`;
 }
 
 /**
@@ -54,9 +73,13 @@ export function parseImageDefaults(value: unknown, where: string): ImageDefaults
     return `${where} must be an object like { "entryPoint": ["/docker-entrypoint.sh"], "command": ["nginx", "-g", "daemon off;"] }, got ${JSON.stringify(value)}`;
   }
   const record = value as Record<string, unknown>;
-  const unknownKeys = Object.keys(record).filter(k => k !== 'entryPoint' && k !== 'command' && k !== 'digest' && k !== 'source');
+  const unknownKeys = Object.keys(record).filter(k => !['entryPoint', 'command', 'digest', 'source', 'platform'].includes(k));
   if (unknownKeys.length > 0) {
-    return `${where} has unknown key(s) ${unknownKeys.map(k => `'${k}'`).join(', ')}: only 'entryPoint' and 'command' are read`;
+    return `${where} has unknown key(s) ${unknownKeys.map(k => `'${k}'`).join(', ')}: only 'entryPoint' and 'command' are read ('digest', 'platform' and 'source' are recorded by lookup)`;
+  }
+  const platform = record.platform;
+  if (platform !== undefined && (typeof platform !== 'string' || !PLATFORM.test(platform))) {
+    return `${where}.platform must be 'linux/ARCH' or 'linux/ARCH/VARIANT' (the platform lookup read the image for), got ${JSON.stringify(platform)}`;
   }
   for (const key of ['entryPoint', 'command'] as const) {
     const list = record[key];
@@ -87,7 +110,32 @@ export function findImageDefaults(
   if (imageName !== undefined && context && Object.prototype.hasOwnProperty.call(context, imageName)) {
     const where = `context '${IMAGE_DEFAULTS_CONTEXT_KEY}' entry '${imageName}'`;
     const parsed = parseImageDefaults(context[imageName], where);
-    return typeof parsed === 'string' ? parsed : { defaults: parsed, source: where };
+    if (typeof parsed === 'string') return parsed;
+    const platform = (context[imageName] as Record<string, unknown>).platform as string | undefined;
+    return { defaults: parsed, source: where, platform, imageName };
   }
   return undefined;
 }
+
+/**
+ * A copy of declared image defaults (`imageDefaults` props), lists included, so that changing the
+ * caller's objects after the props were checked changes nothing. Malformed values are kept as
+ * given, for the check to report.
+ */
+export function copyImageDefaults(value: unknown): { [name: string]: ImageDefaults } {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) return value as { [name: string]: ImageDefaults };
+  const copy: { [name: string]: ImageDefaults } = {};
+  for (const [key, entry] of Object.entries(value)) {
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      copy[key] = entry;
+      continue;
+    }
+    const record = entry as { [k: string]: unknown };
+    const lists: { [k: string]: unknown } = {};
+    for (const k of ['entryPoint', 'command']) if (Array.isArray(record[k])) lists[k] = [...(record[k] as unknown[])];
+    copy[key] = { ...record, ...lists } as ImageDefaults;
+  }
+  return copy;
+}
+

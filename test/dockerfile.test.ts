@@ -1,6 +1,8 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { DockerfileError, readDockerfileDefaults } from '../lib/dockerfile';
+import { Podman } from './support/podman-task';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, 'fixtures', 'dockerfiles', name, 'Dockerfile'), 'utf8');
 
@@ -122,4 +124,110 @@ describe('readDockerfileDefaults', () => {
       expect(readDockerfileDefaults('FROM nginx:1.27\nENTRYPOINT ["/x"]\n')).toMatchObject({ entryPoint: ['/x'], command: [], baseImage: 'nginx:1.27' });
     });
   });
+
+  describe('ONBUILD triggers of an internal stage', () => {
+    test('run first in a stage built FROM that stage', () => {
+      expect(readDockerfileDefaults(ONBUILD, { target: 'child' })).toMatchObject({ entryPoint: ['/from-trigger'], command: ['trigger-cmd'] });
+    });
+    test("a stage's own ONBUILD does not apply to itself", () => {
+      expect(readDockerfileDefaults(ONBUILD, { target: 'base' })).toMatchObject({ entryPoint: [], command: ['base-cmd'] });
+    });
+    test('the stage\'s own instructions come after the triggers', () => {
+      expect(readDockerfileDefaults(ONBUILD, { target: 'own-cmd' })).toMatchObject({ entryPoint: ['/from-trigger'], command: ['own-cmd'] });
+    });
+    test('a trigger CMD counts as set in the stage: a later ENTRYPOINT keeps it', () => {
+      expect(readDockerfileDefaults(ONBUILD, { target: 'cmd-kept' })).toMatchObject({ entryPoint: ['/own'], command: ['t-cmd'] });
+    });
+    test('triggers are not passed on to grandchildren; the child\'s own triggers are', () => {
+      expect(readDockerfileDefaults(ONBUILD, { target: 'grandchild' })).toMatchObject({
+        entryPoint: ['/bin/sh', '-c', 'child-trigger   --flag'], command: [],
+      });
+    });
+    test('every stage built from the same stage runs its triggers', () => {
+      expect(readDockerfileDefaults(ONBUILD, { target: 'second' })).toMatchObject({ entryPoint: ['/from-trigger'], command: ['trigger-cmd'] });
+    });
+    test('a trigger SHELL changes the shell of the stage that runs it', () => {
+      expect(readDockerfileDefaults('FROM scratch AS b\nONBUILD SHELL ["/bin/ash", "-e", "-c"]\nFROM b\nCMD run it\n').command).toEqual(['/bin/ash', '-e', '-c', 'run it']);
+    });
+    test('ONBUILD ONBUILD, ONBUILD FROM and ONBUILD MAINTAINER are build errors', () => {
+      expect(() => readDockerfileDefaults('FROM scratch\nONBUILD ONBUILD CMD ["x"]\n')).toThrow(/line 2: ONBUILD isn't allowed as an ONBUILD trigger/);
+      expect(() => readDockerfileDefaults('FROM scratch\nONBUILD FROM alpine\n')).toThrow(/line 2: FROM isn't allowed as an ONBUILD trigger/);
+      expect(() => readDockerfileDefaults('FROM scratch\nONBUILD MAINTAINER me\n')).toThrow(/line 2: MAINTAINER isn't allowed as an ONBUILD trigger/);
+    });
+  });
+
+  describe('exec form as Go\'s JSON decoder reads it', () => {
+    test('a lone surrogate escape becomes U+FFFD; a pair stays one character', () => {
+      expect(readDockerfileDefaults(SURROGATES).command).toEqual(['a\uFFFDb', '\uFFFD', '\u{1F600}', '\uFFFDA', '\uFFFD\u{10000}']);
+    });
+    test('text after the JSON array is ignored: still exec form', () => {
+      expect(readDockerfileDefaults(TRAILING).command).toEqual(['a', 'b c']);
+      expect(readDockerfileDefaults(TRAILING).entryPoint).toEqual(['/x']);
+    });
+    test('an unterminated array is still shell form', () => {
+      expect(readDockerfileDefaults('FROM scratch\nCMD ["a", "b"\n').command).toEqual(['/bin/sh', '-c', '["a", "b"']);
+    });
+  });
 });
+
+const ONBUILD = [
+  'FROM scratch AS base',
+  'ONBUILD ENTRYPOINT ["/from-trigger"]',
+  'ONBUILD CMD ["trigger-cmd"]',
+  'CMD ["base-cmd"]',
+  'FROM base AS child',
+  'ONBUILD ENTRYPOINT child-trigger \\',
+  '  --flag',
+  'FROM child AS grandchild',
+  'FROM base AS own-cmd',
+  'CMD ["own-cmd"]',
+  'FROM scratch AS t',
+  'ONBUILD CMD ["t-cmd"]',
+  'FROM t AS cmd-kept',
+  'ENTRYPOINT ["/own"]',
+  'FROM base AS second',
+  '',
+].join('\n');
+const SURROGATES = 'FROM scratch\nCMD ["a\\ud800b", "\\udc00", "\\ud83d\\ude00", "\\ud800\\u0041", "\\ud800\\ud800\\udc00"]\n';
+const TRAILING = 'FROM scratch\nENTRYPOINT ["/x"]]\nCMD ["a", "b c"] trailing words\n';
+
+/**
+ * The same Dockerfiles built for real by podman (buildah) in the `docker` image format (buildah's
+ * default OCI format drops ONBUILD), each stage's image config compared with what is read above.
+ * Skipped with a banner where podman cannot build; a failure under CI=true.
+ */
+describe('what podman builds agrees', () => {
+  const podman = new Podman();
+  const probe = podman.run(['--version']);
+  const unavailable = probe.status !== 0 ? `podman is not usable: ${probe.stderr.trim() || 'not installed'}` : undefined;
+  if (unavailable) {
+    // eslint-disable-next-line no-console
+    console.warn(`${'!'.repeat(78)}\n! DOCKERFILE BUILDS ${process.env.CI ? 'CANNOT RUN (FAILING: CI=true)' : 'SKIPPED'}: ${unavailable}\n${'!'.repeat(78)}`);
+  }
+  const testBuild = unavailable && !process.env.CI ? test.skip : test;
+  afterAll(() => podman.dispose());
+
+  function built(content: string, target?: string): { entryPoint: string[]; command: string[] } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cef-df-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'Dockerfile'), content);
+      const tag = `localhost/cef-df-${(target ?? 'last').toLowerCase()}:1`;
+      podman.must(['build', '-q', '--network=none', '--format', 'docker', ...(target ? ['--target', target] : []), '-t', tag, dir]);
+      const config = JSON.parse(podman.must(['image', 'inspect', '--format', '{{json .Config}}', tag]));
+      // An image config stores "no ENTRYPOINT"/"no CMD" as null or absent.
+      return { entryPoint: config.Entrypoint ?? [], command: config.Cmd ?? [] };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  testBuild.each(['child', 'base', 'own-cmd', 'cmd-kept', 'grandchild', 'second'])('ONBUILD, stage %s', target => {
+    const read = readDockerfileDefaults(ONBUILD, { target });
+    expect(built(ONBUILD, target)).toEqual({ entryPoint: read.entryPoint, command: read.command });
+  });
+  testBuild.each([['lone surrogates', SURROGATES], ['text after the JSON array', TRAILING]])('%s', (_name, content) => {
+    const read = readDockerfileDefaults(content);
+    expect(built(content)).toEqual({ entryPoint: read.entryPoint, command: read.command });
+  });
+});
+

@@ -510,7 +510,7 @@ describe('enforced fargate task definition errors', () => {
     test('the FireLens router aws-cdk-lib adds, neither declared nor excluded', () => {
       const { stack, task } = fixture();
       task.addContainer('app', { image: ecs.ContainerImage.fromRegistry('app:1'), entryPoint: ['/app'], logging: ecs.LogDrivers.firelens({}) });
-      expect(errorsOf(stack)).toMatch(/container 'log-router': sets neither entryPoint nor command, so the image's own ENTRYPOINT and CMD must be known to start it under the enforcer, and its image name is a token \(known only at deployment\), so they must be declared by container name\. Declare them with imageDefaults: \{ 'log-router': \{ entryPoint: \[\.\.\.\], command: \[\.\.\.\] \} \}/);
+      expect(errorsOf(stack)).toMatch(/container 'log-router': is the FireLens log router that aws-cdk-lib adds by itself \(for the awsfirelens log driver of container 'app'\), and the ENTRYPOINT and CMD of its image \(aws-cdk-lib's default, named by an SSM parameter and known only at deployment\) are unknown, so it cannot be started under the enforcer\. Either exclude it with excludedContainers: \['log-router'\] .*or declare its image's defaults with imageDefaults: \{ 'log-router': \{ entryPoint: \[\.\.\.\], command: \[\.\.\.\] \} \}/);
     });
 
     test('an excluded name that matches no container', () => {

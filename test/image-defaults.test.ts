@@ -1,4 +1,8 @@
-import { findImageDefaults, parseImageDefaults } from '../lib/image-defaults';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { EnforcedFargateTaskDefinition, Enforcer } from '../lib';
+import { findImageDefaults, parseImageDefaults, platformMismatch } from '../lib/image-defaults';
 
 describe('image defaults', () => {
   const declared = {
@@ -13,6 +17,7 @@ describe('image defaults', () => {
     expect(findImageDefaults('cache', 'redis:7', declared, context)).toEqual({
       defaults: { entryPoint: ['docker-entrypoint.sh'], command: ['redis-server'] },
       source: "context 'cdk-enforced-fargate:imageDefaults' entry 'redis:7'",
+      imageName: 'redis:7',
     });
   });
 
@@ -38,5 +43,43 @@ describe('image defaults', () => {
   test('parseImageDefaults keeps empty lists (they mean "the image has none")', () => {
     expect(parseImageDefaults({ entryPoint: [], command: [] }, 'x')).toEqual({ entryPoint: [], command: [] });
     expect(parseImageDefaults({ entryPoint: ['/x'], digest: 'sha256:ab' }, 'x')).toEqual({ entryPoint: ['/x'], command: undefined });
+  });
+
+  describe('the platform lookup recorded', () => {
+    test('is read from a context entry, and must be linux/ARCH[/VARIANT]', () => {
+      expect(findImageDefaults('a', 'app:1', undefined, { 'app:1': { entryPoint: [], command: ['x'], platform: 'linux/arm64/v8', digest: 'sha256:00', source: 's' } }))
+        .toMatchObject({ platform: 'linux/arm64/v8', imageName: 'app:1' });
+      expect(parseImageDefaults({ command: ['x'], platform: 'windows/amd64' }, 'e')).toBe("e.platform must be 'linux/ARCH' or 'linux/ARCH/VARIANT' (the platform lookup read the image for), got \"windows/amd64\"");
+      expect(parseImageDefaults({ command: ['x'], platform: null }, 'e')).toMatch(/e\.platform must be/);
+    });
+
+    test('a mismatch of architectures is refused; variants and entries without a platform are not', () => {
+      expect(platformMismatch('linux/amd64', 'linux/arm64', 'app:1', 'CMD')).toBe("context 'cdk-enforced-fargate:imageDefaults' entry 'app:1' was looked up for linux/amd64, but the task runs on linux/arm64: an image's ENTRYPOINT/CMD may differ between platforms. Run `CMD` (it replaces the entry), or give the task the architecture the entry was read for");
+      expect(platformMismatch('linux/arm64/v8', 'linux/arm64', 'app:1', 'CMD')).toBeUndefined();
+      expect(platformMismatch(undefined, 'linux/arm64', 'app:1', 'CMD')).toBeUndefined();
+    });
+
+    describe('at synthesis', () => {
+      const synth = (platform: string | undefined, cpuArchitecture: ecs.CpuArchitecture) => {
+        const entry = { entryPoint: ['/bin/app'], command: ['serve'], digest: `sha256:${'0'.repeat(64)}`, ...(platform ? { platform } : {}) };
+        const stack = new Stack(new App({ context: { 'cdk-enforced-fargate:imageDefaults': { 'registry.example.com/app:1': entry } } }), 'S');
+        const enforcer = new Enforcer({ image: ecs.ContainerImage.fromRegistry('registry.example.com/enforcer:1'), cpuArchitectures: [ecs.CpuArchitecture.X86_64, ecs.CpuArchitecture.ARM64] });
+        const td = new EnforcedFargateTaskDefinition(stack, 'T', { enforcer, runtimePlatform: { cpuArchitecture } });
+        td.addContainer('app', { image: ecs.ContainerImage.fromRegistry('registry.example.com/app:1') });
+        return () => Template.fromStack(stack);
+      };
+
+      test('an entry looked up for amd64 does not feed an ARM64 task', () => {
+        expect(synth('linux/amd64', ecs.CpuArchitecture.ARM64)).toThrow("container 'app': context 'cdk-enforced-fargate:imageDefaults' entry 'registry.example.com/app:1' was looked up for linux/amd64, but the task runs on linux/arm64: an image's ENTRYPOINT/CMD may differ between platforms. Run `npx cdk-enforced-fargate lookup --platform linux/arm64 registry.example.com/app:1` (it replaces the entry)");
+      });
+
+      test('an entry for the task architecture, or one that records none, is used', () => {
+        for (const [platform, arch] of [['linux/arm64', ecs.CpuArchitecture.ARM64], ['linux/amd64', ecs.CpuArchitecture.X86_64], [undefined, ecs.CpuArchitecture.ARM64]] as const) {
+          const template = synth(platform, arch)();
+          const [td] = Object.values(template.findResources('AWS::ECS::TaskDefinition')) as any[];
+          expect(td.Properties.ContainerDefinitions.find((c: any) => c.Name === 'app').EntryPoint).toEqual(['/aqua/microenforcer', '/bin/app']);
+        }
+      });
+    });
   });
 });

@@ -81,4 +81,22 @@ describe('the quick start in every jsii language', () => {
     expect(nginx.DependsOn).toEqual([{ ContainerName: 'enforcer', Condition: 'START' }]);
     expect(nginx.Secrets).toEqual([{ Name: 'AQUA_TOKEN', ValueFrom: { Ref: 'AWS::SecretsManager::Secret:AquaToken' } }]);
   });
+
+  // The command as Python users get it: the wheel's script (jsii-pacmak's `scripts`), which the
+  // jsii runtime runs from the unpacked npm tarball (it needs its execute bit there).
+  const pythonTest = LANGUAGES.includes('python') ? test : test.skip;
+  pythonTest("python: the wheel's cdk-enforced-fargate script runs the command", async () => {
+    const run = await runs.python;
+    if (run.code !== 0) throw new Error(`examples/run-language.sh python exited ${run.code}:\n${run.log}`);
+    const script = path.join(ROOT, 'examples', 'python', '.venv', 'bin', 'cdk-enforced-fargate');
+    const env = { ...process.env, PATH: `${path.dirname(script)}:${process.env.PATH}` };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const version = require('../package.json').version;
+    const { spawnSync } = await import('child_process');
+    const v = spawnSync(script, ['--version'], { encoding: 'utf-8', env });
+    expect(v.stdout.trim()).toBe(version);
+    const usage = spawnSync(script, ['lookup', '--platform', 'windows/amd64', 'x:1'], { encoding: 'utf-8', env });
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain("'windows/amd64' is not a Linux platform");
+  });
 });

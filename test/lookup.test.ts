@@ -9,7 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { EnforcedFargateTaskDefinition, Enforcer } from '../lib';
 import { readDockerfileDefaults } from '../lib/dockerfile';
-import { main } from '../lib/lookup/cli';
+import { lookup as lookupCommand } from '../lib/cli/lookup';
 import { APT_PACKAGES, buildContext, freePort, missingPrograms, podman, Registry, startRegistry, startTokenServer, tempDir, TokenServer } from './registry/harness';
 
 const USER = 'ci-user';
@@ -88,7 +88,7 @@ async function lookup(args: string[], env: { dockerConfig?: object; cwd?: string
   fs.writeFileSync(config, JSON.stringify(env.dockerConfig ?? {}));
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(['lookup', '--docker-config', config, ...args], { out: l => out.push(l), err: l => err.push(l), cwd, stdin: () => '' });
+  const code = await lookupCommand.run(['--docker-config', config, ...args], { out: l => out.push(l), err: l => err.push(l), cwd, stdin: () => '' });
   const contextFile = path.join(cwd, 'cdk.context.json');
   const context = fs.existsSync(contextFile) ? JSON.parse(fs.readFileSync(contextFile, 'utf8')) : undefined;
   return { code, out: out.join('\n'), err: err.join('\n'), context, cwd, defaults: context?.['cdk-enforced-fargate:imageDefaults'] };
@@ -113,9 +113,10 @@ describe('lookup against a real registry', () => {
         entryPoint: ['/bin/busybox'],
         command: ['echo', 'amd64'],
         digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+        platform: 'linux/amd64',
         source: expect.stringMatching(new RegExp(`^registry ${open.host}/multi linux/amd64 sha256:`)),
       });
-      // The digest is the index's, as the registry names it.
+      // The digest is the index's, computed here; it equals the one the registry names.
       const head = await fetch(`http://${open.host}/v2/multi/manifests/oci`, { method: 'HEAD', headers: { Accept: 'application/vnd.oci.image.index.v1+json' } });
       expect(r.defaults[ref].digest).toBe(head.headers.get('docker-content-digest'));
     });
@@ -130,7 +131,7 @@ describe('lookup against a real registry', () => {
     it('fails with "no matching platform" listing what the index has', async () => {
       const r = await lookup(['--platform', 'linux/s390x', `${open.host}/multi:oci`]);
       expect(r.code).toBe(1);
-      expect(r.err).toContain(`error: no matching platform: ${open.host}/multi:oci has no image for linux/s390x (it has: linux/amd64, linux/arm64/v8); pass --platform with one of those`);
+      expect(r.err).toContain(`error: ${open.host}/multi:oci: no matching platform: the image has no linux/s390x variant (it has: linux/amd64, linux/arm64/v8); pass --platform with one of those`);
       expect(r.context).toBeUndefined();
     });
   });
@@ -151,7 +152,7 @@ describe('lookup against a real registry', () => {
     it('an image for another platform fails with "no matching platform"', async () => {
       const r = await lookup([`${open.host}/armonly:1`]);
       expect(r.code).toBe(1);
-      expect(r.err).toContain(`error: no matching platform: ${open.host}/armonly:1 is a single-platform image for linux/arm64, not linux/amd64; pass --platform linux/arm64 if the task runs there`);
+      expect(r.err).toContain(`error: ${open.host}/armonly:1: no matching platform: it is a single-platform image for linux/arm64, not linux/amd64; pass --platform linux/arm64 if the task runs there`);
     });
 
     it('a reference by digest keeps that digest', async () => {
@@ -184,8 +185,8 @@ describe('lookup against a real registry', () => {
     it('an unknown tag or repository is "not found"; the others are still written; exit 1', async () => {
       const r = await lookup([`${open.host}/multi:nope`, `${open.host}/absent/repo:1`, `${open.host}/team/noentry:1`]);
       expect(r.code).toBe(1);
-      expect(r.err).toContain(`error: not found: ${open.host}/multi:nope: ${open.host} has no manifest 'nope' in repository 'multi' [MANIFEST_UNKNOWN: manifest unknown]; check the name and tag`);
-      expect(r.err).toContain(`error: not found: ${open.host}/absent/repo:1: ${open.host} has no manifest '1' in repository 'absent/repo'`);
+      expect(r.err).toContain(`error: ${open.host}/multi:nope: not found: ${open.host} has no manifest 'nope' in repository 'multi' [MANIFEST_UNKNOWN: manifest unknown]; check the name and tag`);
+      expect(r.err).toContain(`error: ${open.host}/absent/repo:1: not found: ${open.host} has no manifest '1' in repository 'absent/repo'`);
       expect(r.err).toContain('2 of 3 image(s) could not be looked up');
       expect(Object.keys(r.defaults)).toEqual([`${open.host}/team/noentry:1`]);
     });
@@ -194,7 +195,7 @@ describe('lookup against a real registry', () => {
       const port = await freePort(); // nothing listens there
       const r = await lookup([`127.0.0.1:${port}/some/image:1`]);
       expect(r.code).toBe(1);
-      expect(r.err).toContain(`error: registry unreachable: 127.0.0.1:${port}/some/image:1: cannot reach 127.0.0.1:${port} (http://127.0.0.1:${port}): ECONNREFUSED`);
+      expect(r.err).toContain(`error: 127.0.0.1:${port}/some/image:1: registry unreachable: cannot reach 127.0.0.1:${port} (http://127.0.0.1:${port}): ECONNREFUSED`);
     });
 
     it('a malformed reference or platform is refused before any request', async () => {
@@ -230,19 +231,19 @@ describe('lookup against a real registry', () => {
     it('without credentials: "unauthorized" saying to log in', async () => {
       const r = await lookup([`${basic.host}/multi:oci`]);
       expect(r.code).toBe(1);
-      expect(r.err).toContain(`error: unauthorized: ${basic.host}/multi:oci: ${basic.host} requires a login; no credentials for ${basic.host} in the Docker config: run docker login ${basic.host}`);
+      expect(r.err).toContain(`error: ${basic.host}/multi:oci: unauthorized: ${basic.host} requires a login; no credentials for ${basic.host} in the Docker config: run docker login ${basic.host}`);
     });
 
     it('with wrong credentials: "unauthorized" saying they were refused', async () => {
       const r = await lookup([`${basic.host}/multi:oci`], { dockerConfig: basicAuth(basic.host, USER, 'wrong') });
       expect(r.code).toBe(1);
-      expect(r.err).toMatch(/error: unauthorized: .* refused manifest 'oci' \(HTTP 401\).*the credentials from .*auths\['127\.0\.0\.1:\d+'\] were sent and refused: renew them/);
+      expect(r.err).toMatch(/error: .*: unauthorized: .* refused manifest 'oci' \(HTTP 401\).*the credentials from .*auths\['127\.0\.0\.1:\d+'\] were sent and refused: renew them/);
     });
 
     it('a credential helper that cannot run is a clear error', async () => {
       const r = await lookup([`${basic.host}/multi:oci`], { dockerConfig: { credsStore: 'cef-absent' } });
       expect(r.code).toBe(1);
-      expect(r.err).toContain(`error: ${basic.host}/multi:oci: credentials: credential helper docker-credential-cef-absent (configured for ${basic.host}) cannot be run`);
+      expect(r.err).toContain(`error: ${basic.host}/multi:oci: credentials: credential helper docker-credential-cef-absent (configured for ${basic.host}) is not on the PATH; install it`);
     });
   });
 
@@ -266,7 +267,7 @@ describe('lookup against a real registry', () => {
     it('a token service that refuses the credentials: "unauthorized"', async () => {
       const r = await lookup([`${bearer.host}/multi:oci`], { dockerConfig: basicAuth(bearer.host, 'mallory', 'x') });
       expect(r.code).toBe(1);
-      expect(r.err).toMatch(/error: unauthorized: .*: the token service http:\/\/127\.0\.0\.1:\d+ refused a pull token for multi \(HTTP 401\)/);
+      expect(r.err).toMatch(/error: .*: unauthorized: the token service http:\/\/127\.0\.0\.1:\d+ refused a pull token for multi \(HTTP 401\)/);
     });
   });
 
@@ -321,6 +322,33 @@ describe('lookup against a real registry', () => {
       expect(again.out).toContain('the synthesis reports no image with unknown ENTRYPOINT/CMD: nothing to look up');
     }, 120_000);
 
+    it('--context-file cdk.json: written under its "context", which the CDK CLI reads', async () => {
+      const app = fs.mkdtempSync(path.join(dir, 'cdkjson-'));
+      const repo = path.join(__dirname, '..');
+      fs.symlinkSync(path.join(repo, 'node_modules'), path.join(app, 'node_modules'));
+      fs.writeFileSync(path.join(app, 'app.ts'), [
+        "import { App, Stack } from 'aws-cdk-lib';",
+        "import * as ecs from 'aws-cdk-lib/aws-ecs';",
+        `import { EnforcedFargateTaskDefinition, Enforcer } from ${JSON.stringify(path.join(repo, 'lib'))};`,
+        "const stack = new Stack(new App(), 'CdkJson');",
+        "const enforcer = new Enforcer({ image: ecs.ContainerImage.fromRegistry('registry.example.com/enforcer:1') });",
+        "const td = new EnforcedFargateTaskDefinition(stack, 'T', { enforcer });",
+        `td.addContainer('app', { image: ecs.ContainerImage.fromRegistry('${open.host}/team/noentry:1') });`,
+        '',
+      ].join('\n'));
+      const cdkJson = '{\n  "app": "npx tsx app.ts",\n  "output": "cdk.out",\n  "context": {\n    "some:flag": 12345678901234567890123\n  }\n}\n';
+      fs.writeFileSync(path.join(app, 'cdk.json'), cdkJson);
+      const r = await lookup(['--from-synth', '--context-file', 'cdk.json'], { cwd: app });
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`under 'context' > 'cdk-enforced-fargate:imageDefaults'`);
+      expect(fs.existsSync(path.join(app, 'cdk.context.json'))).toBe(false);
+      const written = fs.readFileSync(path.join(app, 'cdk.json'), 'utf8');
+      expect(written).toContain('"some:flag": 12345678901234567890123,');
+      // The CDK CLI read the entry from cdk.json: the next synthesis asks for nothing.
+      const again = await lookup(['--from-synth', '--context-file', 'cdk.json'], { cwd: app });
+      expect(again.out).toContain('the synthesis reports no image with unknown ENTRYPOINT/CMD: nothing to look up');
+    }, 120_000);
+
     it('--from-synth fails clearly when the synthesis fails for another reason', async () => {
       const app = fs.mkdtempSync(path.join(dir, 'broken-'));
       fs.symlinkSync(path.join(__dirname, '..', 'node_modules'), path.join(app, 'node_modules'));
@@ -331,12 +359,12 @@ describe('lookup against a real registry', () => {
     }, 120_000);
 
     it('the bin exits non-zero with the message (run as a process)', async () => {
-      const cli = path.join(__dirname, '..', 'lib', 'lookup', 'cli.ts');
+      const cli = path.join(__dirname, '..', 'lib', 'cli', 'main.ts');
       const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');
       const run = spawnSync(tsx, [cli, 'lookup', `${open.host}/multi:nope`], { encoding: 'utf8', cwd: dir, env: { ...process.env, DOCKER_CONFIG: dir } });
       if (skipReason) return;
       expect(run.status).toBe(1);
-      expect(run.stderr).toContain(`error: not found: ${open.host}/multi:nope`);
+      expect(run.stderr).toContain(`error: ${open.host}/multi:nope: not found`);
     });
   });
 

@@ -1,4 +1,4 @@
-/** The test helper that translates a task definition into podman runs (support/podman-task.ts). */
+/** The test helper that translates a task definition into podman runs (support/podman-task.ts, on lib/run/plan.ts). */
 import { planTask } from './support/podman-task';
 
 const enforcer = { Name: 'enforcer', Image: 'registry.example.com/enforcer:1', Essential: false, ReadonlyRootFilesystem: true, Cpu: 0 };
@@ -37,13 +37,24 @@ describe('planTask', () => {
   });
 
   test('refuses what it cannot run faithfully', () => {
-    expect(() => planTask([app, enforcer], { namePrefix: 't' })).toThrow(/secret TOKEN has no fake value/);
-    expect(() => planTask([{ ...enforcer, HealthCheck: { Command: ['CMD', 'true'] } }], { namePrefix: 't' })).toThrow(/property HealthCheck is not translated/);
+    expect(() => planTask([app, enforcer], { namePrefix: 't' })).toThrow(/secret TOKEN has no local value/);
+    expect(() => planTask([{ ...enforcer, Essential: true, HealthCheck: { Command: ['NONE'] } }], { namePrefix: 't' })).toThrow(/HealthCheck.Command \["NONE"\] cannot be reproduced/);
     expect(() => planTask([{ ...app, DependsOn: [{ ContainerName: 'enforcer', Condition: 'HEALTHY' }] }, enforcer], { namePrefix: 't', secretValues: { TOKEN: 'x' } }))
       .toThrow(/HEALTHY on 'enforcer' is not supported/);
     expect(() => planTask([{ ...app, Command: [{ Ref: 'X' }] }, enforcer], { namePrefix: 't', secretValues: { TOKEN: 'x' } })).toThrow(/not a plain value/);
     expect(() => planTask([app], { namePrefix: 't', secretValues: { TOKEN: 'x' } })).toThrow(/depends on 'enforcer', which is not in the task/);
     expect(() => planTask([{ ...enforcer, DependsOn: [{ ContainerName: 'app', Condition: 'START' }] }, app], { namePrefix: 't', secretValues: { TOKEN: 'x' } }))
       .toThrow(/dependency cycle/);
+  });
+});
+
+describe('planTask with task volumes', () => {
+  test('a mount point of a task volume is a volume of its own, empty at first, read-only where the definition says so', () => {
+    const init = { Name: 'init', Image: 'i', Essential: false, MountPoints: [{ SourceVolume: 'bin', ContainerPath: '/out', ReadOnly: false }] };
+    const main = { Name: 'main', Image: 'm', DependsOn: [{ ContainerName: 'init', Condition: 'SUCCESS' }], MountPoints: [{ SourceVolume: 'bin', ContainerPath: '/in', ReadOnly: true }] };
+    const plan = planTask([main, init], { namePrefix: 't', volumes: ['bin'] });
+    expect(plan[0].runArgs).toEqual(expect.arrayContaining(['-v', 't-volume-bin:/out:rw,nocopy']));
+    expect(plan[1].runArgs).toEqual(expect.arrayContaining(['-v', 't-volume-bin:/in:ro,nocopy']));
+    expect(() => planTask([main, init], { namePrefix: 't' })).toThrow(/mount point of volume 'bin', which is not a volume of the task/);
   });
 });

@@ -7,6 +7,8 @@ export interface Io {
   readonly err: (line: string) => void;
   readonly cwd: string;
   readonly stdin: () => string;
+  /** The environment (proxies, DOCKER_CONFIG). Default: the process's. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** A command of `cdk-enforced-fargate`: takes its own arguments (after the command's name). */
@@ -17,14 +19,35 @@ export interface Command {
   readonly run: (args: string[], io: Io) => Promise<number>;
 }
 
-/** The process's own streams and directory. */
+/** The package's version, from its package.json. */
+export function packageVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../../package.json') as { version: string }).version;
+}
+
+/**
+ * The process's own streams and directory. When the reader of standard output goes away
+ * (`... | head`), further output is dropped quietly and the command still finishes its work
+ * (a context file is still written); the exit code is the command's.
+ */
 export function defaultIo(): Io {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const fs = require('fs') as typeof import('fs');
+  let stdoutGone = false;
+  let stderrGone = false;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    stdoutGone = true;
+  });
+  process.stderr.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    stderrGone = true;
+  });
   return {
-    out: line => process.stdout.write(`${line}\n`),
-    err: line => process.stderr.write(`${line}\n`),
+    out: line => { if (!stdoutGone) process.stdout.write(`${line}\n`); },
+    err: line => { if (!stderrGone) process.stderr.write(`${line}\n`); },
     cwd: process.cwd(),
     stdin: () => fs.readFileSync(0, 'utf8'),
+    env: process.env,
   };
 }

@@ -3,17 +3,18 @@
  * `cdk-enforced-fargate`: the package's command line. Each command lives in a file of its own and
  * is listed in COMMANDS; this file only dispatches.
  */
-import { Command, defaultIo, Io } from './io';
+import { Command, defaultIo, Io, packageVersion } from './io';
+import { drift } from './drift';
 import { ENFORCE } from './enforce';
-import { main as lookupMain } from '../lookup/cli';
+import { lookup } from './lookup';
+import { runCliCommand } from './run';
 
 /** Every command, by name. A new command adds one line here and a file beside this one. */
 export const COMMANDS: { [name: string]: Command } = {
-  lookup: {
-    summary: "read images' ENTRYPOINT/CMD from their registries into cdk.context.json",
-    run: (args, io) => lookupMain(['lookup', ...args], io),
-  },
+  lookup,
+  drift,
   enforce: ENFORCE,
+  run: runCliCommand,
 };
 
 function usage(): string {
@@ -32,8 +33,7 @@ function usage(): string {
 
 /** The package's version, from its package.json. */
 export function version(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../../package.json') as { version: string }).version;
+  return packageVersion();
 }
 
 /** Runs the CLI; resolves to the exit code. */

@@ -13,7 +13,7 @@
  *   a warning `cdk-enforced-fargate:executionRoleOutsideTemplate` lists what it must be granted.
  *   Nothing runs unprotected: without the grants the task fails to start.
  */
-import { Annotations, CfnResource, Fn, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Fn, Lazy, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
@@ -22,6 +22,7 @@ import { enforceLiteralContainers, labelExempt, literalImageDefaults } from './l
 import { PlanContext } from './model';
 import { checkSettings } from './plan';
 import { enforcerSpec, sidecarLogDriver, sidecarSettings } from './sidecar';
+import { verifyRendered } from './verify';
 import { Enforcer } from '../enforcer';
 import { IMAGE_DEFAULTS_CONTEXT_KEY, ImageDefaults } from '../image-defaults';
 
@@ -57,6 +58,7 @@ export function enforceL1(cfn: ecs.CfnTaskDefinition, options: L1EnforcementOpti
   const coverage = { path: cfn.node.path, by: options.by, protected: [] as string[], excluded: [] as { name: string; reason: string }[] };
   const fail = (errors: string[]) => {
     cfn.node.addValidation({ validate: () => errors });
+    failOnRender(cfn, errors);
     return coverage;
   };
   const platform = stack.resolve(cfn.runtimePlatform) ?? {};
@@ -126,7 +128,35 @@ export function enforceL1(cfn: ecs.CfnTaskDefinition, options: L1EnforcementOpti
       `${where}: its execution role (${resolve(cfn.executionRoleArn)}) is not defined in this template, so the enforcement cannot grant it what the enforcer needs; grant it ${needs.join(', ')}`);
   }
   for (const w of result.warnings) Annotations.of(cfn).addWarningV2(w.id, `${where}: ${w.message}`);
+  // The rendered result (property overrides applied), once everything else ran: a protected
+  // container must still be protected (see verify.ts).
+  const protectedNames = [...result.protected];
+  cfn.node.addValidation({ validate: () => verifyL1(cfn, protectedNames, ctx) });
   return { ...coverage, protected: result.protected, excluded: [...result.excluded] };
+}
+
+/**
+ * Fail closed without relying on validation (which `app.synth({ skipValidation: true })` skips):
+ * a task the enforcement could not protect carries a token that throws when the template is
+ * written, so its containers never reach a template unprotected.
+ */
+function failOnRender(cfn: ecs.CfnTaskDefinition, errors: string[]): void {
+  cfn.addOverride('Metadata.cdk-enforced-fargate:enforcement', Lazy.uncachedAny({
+    produce: context => {
+      if (context.preparing) return 'failed';
+      throw new Error(`cdk-enforced-fargate: ${cfn.node.path} is not written, because its enforcement failed (validation was skipped):\n  ${errors.join('\n  ')}`);
+    },
+  }));
+}
+
+function verifyL1(cfn: ecs.CfnTaskDefinition, protectedNames: string[], ctx: PlanContext): string[] {
+  const render = (cfn as unknown as { _toCloudFormation?: () => unknown })._toCloudFormation;
+  if (typeof render !== 'function') {
+    return [`this aws-cdk-lib does not let the enforcement read ${cfn.node.path} as it will be written, so the result cannot be verified; use an aws-cdk-lib version this library supports`];
+  }
+  const resources = (Stack.of(cfn).resolve(render.call(cfn)) as { Resources?: { [id: string]: { Properties?: { ContainerDefinitions?: unknown } } } }).Resources ?? {};
+  const [resource] = Object.values(resources);
+  return verifyRendered(resource?.Properties?.ContainerDefinitions, protectedNames, ctx).map(e => `task definition ${cfn.node.path}: ${e}`);
 }
 
 /** Labels every container of an exempt L1 task with the reason. */

@@ -13,13 +13,14 @@
  * idempotent and handles only containers it has not seen, so it may run again when containers
  * were added in between; `validate()` refuses containers added after the last run.
  */
-import { Annotations, AspectPriority, Aspects, IAspect, Lazy, Stack } from 'aws-cdk-lib';
+import { Annotations, AspectPriority, Aspects, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import { ContainerModel, EnforcerSpec, LABEL_EXCLUDED, PlanContext } from './model';
+import { ContainerModel, EnforcerSpec, LABEL_EXCLUDED, LABEL_ROLE, PlanContext, ROLE_ENFORCER } from './model';
 import { checkTask, planContainer } from './plan';
 import { enforcerSpec, sidecarLogDriver, sidecarSettings } from './sidecar';
+import { verifyRendered } from './verify';
 import { findContainerImageDefaults } from '../container-image-defaults';
 import { Enforcer } from '../enforcer';
 import { IMAGE_DEFAULTS_CONTEXT_KEY, ImageDefaults } from '../image-defaults';
@@ -125,6 +126,7 @@ export class L2Enforcement {
       excluded: options.excluded,
       same: (a, b) => resolve(a) === resolve(b),
       show: resolve,
+      resolve: value => stack.resolve(value),
       lookupPlatform: options.cpuArchitecture === 'ARM64' ? 'linux/arm64' : 'linux/amd64',
       imageDefaultsOf: model => {
         if (context === null) context = this.contextImageDefaults();
@@ -132,7 +134,14 @@ export class L2Enforcement {
       },
     };
     this.byContainer = byContainer;
-    task.node.addValidation({ validate: () => this.validate() });
+    task.node.addValidation({
+      validate: () => {
+        const errors = this.validate();
+        this.validated = errors.length === 0;
+        return errors;
+      },
+    });
+    this.guardRendering();
   }
 
   private readonly byContainer: Map<string, ecs.ContainerDefinition>;
@@ -145,13 +154,89 @@ export class L2Enforcement {
   /** Protects every container not handled yet. Runs at synthesis, once per container. */
   public enforce(): void {
     this.addPendingFirelensRouter();
+    const whole = this.wholeListOverride();
+    if (whole !== undefined && !this.problems.includes(whole)) this.problems.push(whole);
     containersOf(this.task).forEach((container, index) => {
       if (this.handled.has(container)) return;
       this.handled.add(container);
       if (container === this.sidecar) return;
-      if (container.containerName === this.spec.containerName) return; // reported by validation
+      if (this.nameOf(container) === this.spec.containerName) return; // reported by validation
       this.apply(container, index);
     });
+  }
+
+  /** A container's name, resolved when it is a token (a lazy name is compared by its value). */
+  private nameOf(container: ecs.ContainerDefinition): string {
+    const name = container.containerName;
+    if (!Token.isUnresolved(name)) return name;
+    const resolved = Stack.of(this.task).resolve(name);
+    return typeof resolved === 'string' ? resolved : name;
+  }
+
+  /** The user's property overrides of the L1 task definition's ContainerDefinitions. */
+  private containerOverrides(): unknown {
+    const cfn = this.task.node.defaultChild as ecs.CfnTaskDefinition;
+    const raw = (cfn as unknown as { rawOverrides?: { Properties?: { ContainerDefinitions?: unknown } } }).rawOverrides;
+    return raw?.Properties?.ContainerDefinitions;
+  }
+
+  /**
+   * A message when a property override replaces ContainerDefinitions as a whole: the enforcement
+   * cannot see those containers, and its own overrides would silently replace the user's.
+   */
+  private wholeListOverride(): string | undefined {
+    const raw = this.containerOverrides();
+    if (raw === undefined || (typeof raw === 'object' && raw !== null && !Array.isArray(raw))) return undefined;
+    return `a property override replaces the task definition's ContainerDefinitions as a whole (addPropertyOverride('ContainerDefinitions', ...)), which hides its containers from the enforcement; add containers with addContainer(), and override single properties (e.g. 'ContainerDefinitions.1.Ulimits')`;
+  }
+
+  /**
+   * Fail closed without relying on validation (which `app.synth({ skipValidation: true })` skips):
+   * the sidecar's role label, the marker that declares the task enforced, is rendered by a token
+   * that runs the whole validation again, the rendered result included, and throws when anything
+   * is wrong. No template can then be written in which a container runs unprotected.
+   */
+  private guardRendering(): void {
+    const cfn = this.task.node.defaultChild as ecs.CfnTaskDefinition;
+    const index = containersOf(this.task).indexOf(this.sidecar);
+    if (index < 0) throw new Error(`${this.task.node.path}: the enforcer sidecar is not a container of the task`);
+    const label = LABEL_ROLE.replace(/\./g, '\\.');
+    cfn.addPropertyOverride(`ContainerDefinitions.${index}.DockerLabels.${label}`, Lazy.uncachedString({
+      produce: context => {
+        // Resolutions while the app is prepared (before validation) and the enforcement's own
+        // reading of the result are not the template being written.
+        if (context.preparing || this.verifying) return ROLE_ENFORCER;
+        // Validation ran and found nothing: the rendered result was verified then (checking it a
+        // second time here doubled the enforcement's cost at synthesis; see bench/).
+        if (this.validated && this.handled.size === containersOf(this.task).length) return ROLE_ENFORCER;
+        const errors = this.validate();
+        if (errors.length > 0) {
+          throw new Error(`cdk-enforced-fargate: ${this.task.node.path} is not written, because its enforcement failed (validation was skipped or changed nothing):\n  ${errors.join('\n  ')}`);
+        }
+        return ROLE_ENFORCER;
+      },
+    }));
+  }
+
+  private verifying = false;
+  /** Whether synthesis-time validation ran and found nothing wrong. */
+  private validated = false;
+
+  /** The rendered container definitions of the task (overrides applied), planned again. */
+  private verify(): string[] {
+    const cfn = this.task.node.defaultChild as ecs.CfnTaskDefinition & { _toCloudFormation?: () => unknown };
+    if (typeof cfn._toCloudFormation !== 'function') {
+      return [`this aws-cdk-lib does not let the enforcement read ${cfn.node.path} as it will be written, so the result cannot be verified; use an aws-cdk-lib version this library supports`];
+    }
+    this.verifying = true;
+    try {
+      const stack = Stack.of(this.task);
+      const resources = (stack.resolve(cfn._toCloudFormation()) as { Resources?: { [id: string]: { Properties?: { ContainerDefinitions?: unknown } } } }).Resources ?? {};
+      const [resource] = Object.values(resources);
+      return verifyRendered(resource?.Properties?.ContainerDefinitions, this.protectedNames, this.ctx);
+    } finally {
+      this.verifying = false;
+    }
   }
 
   /**
@@ -165,9 +250,14 @@ export class L2Enforcement {
   }
 
   private apply(container: ecs.ContainerDefinition, index: number): void {
-    const name = container.containerName;
+    const model = this.model(container, index);
+    if (typeof model === 'string') {
+      this.problems.push(model);
+      return;
+    }
+    const name = model.name;
     this.byContainer.set(name, container);
-    const fate = planContainer(this.model(container), this.ctx);
+    const fate = planContainer(model, this.ctx);
     switch (fate.kind) {
       case 'sidecar': return;
       case 'error': this.problems.push(fate.message); return;
@@ -204,18 +294,35 @@ export class L2Enforcement {
   }
 
   /** A container as the plan sees it. Values are resolved only where a check must compare them. */
-  private model(container: ecs.ContainerDefinition): ContainerModel {
+  private model(container: ecs.ContainerDefinition, index: number): ContainerModel | string {
     // Resolving whole rendered definitions was most of the enforcement's cost at synthesis (see
     // bench/): the argv is taken unresolved so that tokens stay intact.
     const rendered = container.renderContainerDefinition(this.task);
     const stack = Stack.of(this.task);
     const dropped = this.spec.capabilities.length > 0 && rendered.linuxParameters
       ? (stack.resolve(rendered.linuxParameters) as any).capabilities?.drop : undefined;
+    const name = this.nameOf(container);
+    // A user's own property override of EntryPoint or Command (made before synthesis) is what the
+    // container runs: it is wrapped, rather than silently replaced by the enforcement's override.
+    let entryPoint = rendered.entryPoint;
+    let command = rendered.command;
+    const overrides = this.containerOverrides() as { [index: string]: unknown } | undefined;
+    const own = overrides?.[index];
+    if (own !== undefined && own !== null && typeof own === 'object') {
+      for (const [key, value] of Object.entries(own)) {
+        if (key !== 'EntryPoint' && key !== 'Command') continue;
+        if (value !== undefined && value !== null && !Array.isArray(value)) {
+          return `container '${name}': the property override 'ContainerDefinitions.${index}.${key}' is ${JSON.stringify(stack.resolve(value))}, not a list; give it as a list of strings (each may be a token)`;
+        }
+        if (key === 'EntryPoint') entryPoint = value as string[] | undefined;
+        else command = value as string[] | undefined;
+      }
+    }
     return {
-      name: container.containerName,
+      name,
       image: container.imageName,
-      entryPoint: rendered.entryPoint,
-      command: rendered.command,
+      entryPoint,
+      command,
       environment: ((rendered.environment ?? []) as ecs.CfnTaskDefinition.KeyValuePairProperty[]).map(kv => ({ name: kv.name!, value: kv.value })),
       secrets: ((rendered.secrets ?? []) as ecs.CfnTaskDefinition.SecretProperty[]).map(s => ({ name: s.name, valueFrom: s.valueFrom })),
       volumesFrom: container.volumesFrom.map(v => ({ sourceContainer: v.sourceContainer, readOnly: v.readOnly })),
@@ -225,6 +332,9 @@ export class L2Enforcement {
       essential: container.essential,
       labels: {},
       isSidecar: container === this.sidecar,
+      addedBy: PENDING_ROUTERS.has(container)
+        ? `the FireLens log router that aws-cdk-lib adds by itself (for the awsfirelens log driver of container '${PENDING_ROUTERS.get(container)}')`
+        : undefined,
     };
   }
 
@@ -247,13 +357,18 @@ export class L2Enforcement {
     for (const c of containers.filter(x => !this.handled.has(x))) {
       errors.push(`container '${c.containerName}' was added to the task after the enforcement ran (during synthesis), so it cannot be protected; add it before synthesis, not from an Aspect or validation that runs after the task definition's enforcement`);
     }
+    const whole = this.wholeListOverride();
+    if (whole !== undefined && !errors.includes(whole)) errors.push(whole);
     const task = checkTask({
-      names: containers.map(c => c.containerName),
+      names: containers.map(c => this.nameOf(c)),
+      origins: containers.map(c => c.node.path),
       protectedCount: this.protectedNames.length,
-      clashes: containers.filter(c => c !== this.sidecar && c.containerName === this.spec.containerName)
-        .map(c => ({ name: c.containerName, where: `construct ${c.node.path}` })),
+      clashes: containers.filter(c => c !== this.sidecar && this.nameOf(c) === this.spec.containerName)
+        .map(c => ({ name: this.nameOf(c), where: `construct ${c.node.path}` })),
     }, { excluded: this.options.strictExclusions === false ? {} : this.ctx.excluded });
     errors.push(...task.errors);
+    // The rendered result, once everything else is right: what will be written must be protected.
+    if (errors.length === 0) errors.push(...this.verify());
     if (errors.length === 0 && !this.warnedNothingProtected) {
       for (const w of task.warnings) {
         this.warnedNothingProtected = true;
@@ -292,10 +407,14 @@ export function addPendingFirelensRouter(task: ecs.TaskDefinition): void {
   if (containers.some(c => c instanceof ecs.FirelensLogRouter)) return;
   const user = containers.find(c => c.logDriverConfig?.logDriver === 'awsfirelens');
   if (!user) return;
-  task.addFirelensLogRouter(PENDING_ROUTER_NAME, {
+  const router = task.addFirelensLogRouter(PENDING_ROUTER_NAME, {
     image: ecs.obtainDefaultFluentBitECRImage(task, user.logDriverConfig),
     firelensConfig: { type: ecs.FirelensLogRouterType.FLUENTBIT },
     logging: new ecs.AwsLogDriver({ streamPrefix: 'firelens' }),
     memoryReservationMiB: 50,
   });
+  PENDING_ROUTERS.set(router, user.containerName);
 }
+
+/** The log routers added in place of aws-cdk-lib, with the container whose log driver needs each. */
+const PENDING_ROUTERS = new WeakMap<ecs.ContainerDefinition, string>();

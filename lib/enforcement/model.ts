@@ -40,6 +40,11 @@ export interface ContainerModel {
   readonly labels: { readonly [name: string]: unknown };
   /** This container is the enforcer sidecar the adapter itself added (not a user's namesake). */
   readonly isSidecar?: boolean;
+  /**
+   * Who added this container when the user did not write it (e.g. the FireLens log router
+   * aws-cdk-lib adds), as messages should say it.
+   */
+  readonly addedBy?: string;
 }
 
 /** What the enforcer needs, independent of the input form. */
@@ -67,6 +72,10 @@ export interface FoundDefaults {
   readonly source: string;
   /** The registry image `lookup` can read what is still unknown from. */
   readonly lookupReference?: string;
+  /** The platform a context entry was looked up for (`linux/amd64`), when it records one. */
+  readonly platform?: string;
+  /** The image name that entry is filed under. */
+  readonly imageName?: string;
 }
 
 /** What the plan needs from the adapter besides the containers. */
@@ -80,6 +89,11 @@ export interface PlanContext {
   readonly same: (a: unknown, b: unknown) => boolean;
   /** A value as messages show it. */
   readonly show: (value: unknown) => string;
+  /**
+   * A value as far as the adapter can resolve it (CloudFormation intrinsics stay objects), to
+   * see what a token may become. Default: the value itself.
+   */
+  readonly resolve?: (value: unknown) => unknown;
   /** `linux/amd64` or `linux/arm64`: the platform `lookup` reads images for. */
   readonly lookupPlatform: string;
 }

@@ -10,7 +10,7 @@ import { Token } from 'aws-cdk-lib';
 import { deliveryRule } from './delivery';
 import { ContainerFate, ContainerModel, LABEL_ROLE, MAX_CONTAINERS, PlanContext, ROLE_ENFORCER, TaskPlan } from './model';
 import { Argv, ImageArgv, wrapEntryCommand } from '../entry-command';
-import { IMAGE_DEFAULTS_CONTEXT_KEY, parseImageDefaults } from '../image-defaults';
+import { IMAGE_DEFAULTS_CONTEXT_KEY, parseImageDefaults, platformMismatch } from '../image-defaults';
 import { lookupCommand } from '../lookup/requests';
 
 /** The id of the warning that an enforced task protects nothing. */
@@ -30,13 +30,41 @@ export function planContainer(container: ContainerModel, ctx: PlanContext): Cont
     return fail(`is labelled '${LABEL_ROLE}=${ROLE_ENFORCER}' but is not this task's enforcer sidecar; remove the label`);
   }
 
-  // 1. The entry command.
-  const definition: Argv = { entryPoint: container.entryPoint, command: container.command };
-  if (definition.entryPoint !== undefined && Token.isUnresolved(definition.entryPoint)) {
-    return fail(`entryPoint is a whole-list token (${JSON.stringify(definition.entryPoint)}) which cannot be prefixed with the enforcer binary; give entryPoint as a list of elements (each element may be a token)`);
-  }
-  if (definition.entryPoint !== undefined && definition.entryPoint.length === 0) {
-    return fail("entryPoint is [] (empty), which ECS may pass as 'no ENTRYPOINT' or drop; leave entryPoint out, or give the program to run");
+  // 1. The entry command. JS null (JSON, jsii languages) is "not set", as ECS reads it.
+  const resolve = ctx.resolve ?? ((v: unknown) => v);
+  const definition: { entryPoint?: string[]; command?: string[] } = { entryPoint: container.entryPoint ?? undefined, command: container.command ?? undefined };
+  if (definition.entryPoint !== undefined) {
+    if (Token.isUnresolved(definition.entryPoint)) {
+      return fail(`entryPoint is a whole-list token (${JSON.stringify(definition.entryPoint)}) which cannot be prefixed with the enforcer binary; give entryPoint as a list of elements (each element may be a token)`);
+    }
+    if (definition.entryPoint.length === 0) {
+      return fail("entryPoint is [] (empty), which ECS may pass as 'no ENTRYPOINT' or drop; leave entryPoint out, or give the program to run");
+    }
+    const listElement = definition.entryPoint.findIndex(isListToken);
+    if (listElement >= 0) {
+      return fail(`entryPoint[${listElement}] holds a list token (${JSON.stringify(definition.entryPoint[listElement])}), so the entry point's length is known only at deployment; give entryPoint as a list of elements (each element may be a token)`);
+    }
+    if (definition.entryPoint.every(e => notPlain(e) && mayBeNoValue(resolve(e)))) {
+      return fail(`every element of entryPoint may resolve to AWS::NoValue, which would leave an empty entry point; make at least the program a plain element`);
+    }
+    // An element that is a token for the enforcer binary (or its fixed arguments) is the prefix:
+    // compare resolved values, so that such an entry point is not wrapped a second time.
+    const prefix = enforcer.prefix;
+    const given = definition.entryPoint;
+    if (given.length >= prefix.length && prefix.every((p, i) => given[i] === p || (notPlain(given[i]) && ctx.same(given[i], p)))) {
+      definition.entryPoint = [...prefix, ...given.slice(prefix.length)];
+    }
+  } else if (definition.command !== undefined) {
+    // With no entryPoint, an empty command means "the image's CMD" unwrapped, but "no CMD" once
+    // the enforcer's entry point is written: a command whose length is known only at deployment
+    // cannot be rewritten faithfully.
+    if (Token.isUnresolved(definition.command) || definition.command.some(isListToken)) {
+      return fail(`command is a list token (${JSON.stringify(definition.command)}), which may resolve to [] (then Docker would run the image's CMD, but under the enforcer's entry point no CMD at all); give command as a list of elements (each element may be a token), or give the container an explicit entryPoint`);
+    }
+    const vanishing = definition.command.findIndex(e => notPlain(e) && mayBeNoValue(resolve(e)));
+    if (vanishing >= 0) {
+      return fail(`command[${vanishing}] may resolve to AWS::NoValue (${ctx.show(definition.command[vanishing])}), which may leave command empty (then Docker would run the image's CMD, but under the enforcer's entry point no CMD at all); give command as plain elements, or give the container an explicit entryPoint`);
+    }
   }
   let image: ImageArgv = {};
   let source = '';
@@ -45,6 +73,11 @@ export function planContainer(container: ContainerModel, ctx: PlanContext): Cont
     const found = ctx.imageDefaultsOf(container);
     if (typeof found === 'string') return fail(found);
     if (found) {
+      // An entry `lookup` read for another architecture may hold another ENTRYPOINT/CMD.
+      const mismatch = found.imageName !== undefined
+        ? platformMismatch(found.platform, ctx.lookupPlatform, found.imageName, lookupCommand(ctx.lookupPlatform, found.imageName))
+        : undefined;
+      if (mismatch !== undefined) return fail(mismatch);
       lookupReference = found.lookupReference;
       image = found.defaults;
       source = found.source;
@@ -54,6 +87,12 @@ export function planContainer(container: ContainerModel, ctx: PlanContext): Cont
     }
   }
   const result = wrapEntryCommand(definition, enforcer.prefix, image);
+  if (result.kind === 'missing' && container.addedBy !== undefined && source === '') {
+    return fail(`is ${container.addedBy}, and the ENTRYPOINT and CMD of its image (${Token.isUnresolved(container.image) ? "aws-cdk-lib's default, named by an SSM parameter and known only at deployment" : container.image}) are unknown, so it cannot be started under the enforcer. ` +
+      `Either exclude it with excludedContainers: ['${name}'] (it then runs unprotected, as aws-cdk-lib configures it), ` +
+      `or declare its image's defaults with imageDefaults: { '${name}': { entryPoint: [...], command: [...] } } (entryPoint: [] if the image has no ENTRYPOINT), ` +
+      'or add a log router of your own with addFirelensLogRouter()');
+  }
   if (result.kind === 'missing') {
     return fail(missingDefaultsMessage(container, result.missing, definition, source, lookupReference, ctx.lookupPlatform));
   }
@@ -65,6 +104,8 @@ export function planContainer(container: ContainerModel, ctx: PlanContext): Cont
     ? result.definition.command : undefined;
 
   // 2. How the enforcer's files reach the container, and the dependency on the sidecar.
+  const shadow = shadowingMount(container, enforcer.binaryPath, resolve);
+  if (shadow !== undefined) return fail(shadow);
   const mount = deliveryRule(enforcer.delivery).mount(container, enforcer);
   if (typeof mount === 'string') return fail(mount);
   const existingDependency = container.dependsOn.find(d => d.containerName === enforcer.containerName);
@@ -78,12 +119,20 @@ export function planContainer(container: ContainerModel, ctx: PlanContext): Cont
   const secrets = new Map(container.secrets.map(s => [s.name, s.valueFrom]));
   for (const [key, value] of Object.entries(enforcer.environment)) {
     if (secrets.has(key)) return fail(`sets '${key}' as a secret, but the enforcer sets it as a plain variable; remove it from the container`);
+    // Several entries of one name: each must be the enforcer's value (which one wins is ECS's choice).
+    const other = container.environment.find(kv => kv.name === key && !ctx.same(kv.value, value));
+    if (other) {
+      return fail(`sets environment '${key}' to ${ctx.show(other.value)}, but the enforcer needs ${JSON.stringify(value)}; remove it from the container or give the same value`);
+    }
     if (env.has(key) && !ctx.same(env.get(key), value)) {
       return fail(`sets environment '${key}' to ${ctx.show(env.get(key))}, but the enforcer needs ${JSON.stringify(value)}; remove it from the container or give the same value`);
     }
   }
   for (const [key, valueFrom] of Object.entries(enforcer.secrets)) {
     if (env.has(key)) return fail(`sets '${key}' as a plain variable, but the enforcer needs it as a secret; remove it from the container's environment`);
+    if (container.secrets.some(s => s.name === key && !ctx.same(s.valueFrom, valueFrom))) {
+      return fail(`sets secret '${key}' from a different source than the enforcer's; remove it from the container or use the same secret`);
+    }
     if (secrets.has(key) && !ctx.same(secrets.get(key), valueFrom)) {
       return fail(`sets secret '${key}' from a different source than the enforcer's; remove it from the container or use the same secret`);
     }
@@ -118,6 +167,8 @@ export interface TaskShape {
   readonly protectedCount: number;
   /** Names of user containers that clash with the sidecar's, with where they come from. */
   readonly clashes?: ReadonlyArray<{ readonly name: string; readonly where: string }>;
+  /** Where each container of `names` comes from (same order), for messages. */
+  readonly origins?: string[];
 }
 
 /** Task-level checks: the container limit and excluded names that match nothing; the nothing-protected warning. */
@@ -125,6 +176,13 @@ export function checkTask(task: TaskShape, ctx: Pick<PlanContext, 'excluded'>): 
   const errors: string[] = [];
   for (const clash of task.clashes ?? []) {
     errors.push(`container '${clash.name}' (${clash.where}) has the enforcer sidecar's name; rename it, or give the enforcer another 'containerName'`);
+  }
+  const seen = new Map<string, number[]>();
+  task.names.forEach((n, i) => seen.set(n, [...(seen.get(n) ?? []), i]));
+  for (const [n, at] of seen) {
+    if (at.length < 2) continue;
+    const where = task.origins ? ` (${at.map(i => task.origins![i]).join(', ')})` : '';
+    errors.push(`${at.length} containers are named '${n}'${where}; ECS requires unique container names, and the enforcer's volumesFrom, dependsOn and excludedContainers name containers; rename all but one`);
   }
   const count = task.names.length;
   if (count > MAX_CONTAINERS) {
@@ -220,6 +278,16 @@ export function checkSettings(settings: TaskSettings): string | undefined {
   if (!settings.enforcerArchitectures.includes(architecture)) {
     return `the task's CPU architecture is ${architecture} but the enforcer ships binaries for ${settings.enforcerArchitectures.join(', ')} only; use an enforcer image built for ${architecture} and list it in the enforcer's 'cpuArchitectures', or change runtimePlatform.cpuArchitecture`;
   }
+  if (!Array.isArray(settings.excludedContainers)) {
+    return `'excludedContainers' must be a list of container names, got ${JSON.stringify(settings.excludedContainers)}`;
+  }
+  if (Token.isUnresolved(settings.excludedContainers) || settings.excludedContainers.some(isListToken)) {
+    return `'excludedContainers' is (or holds) a list token (${JSON.stringify(settings.excludedContainers)}), whose names are known only at deployment; give the container names as plain strings`;
+  }
+  const notNames = settings.excludedContainers.filter(n => typeof n !== 'string' || Token.isUnresolved(n));
+  if (notNames.length > 0) {
+    return `'excludedContainers' must hold plain container names, got ${JSON.stringify(notNames)}; give the container names as plain strings`;
+  }
   if (settings.excludedContainers.includes(settings.enforcerContainerName)) {
     return `excludedContainers names the enforcer sidecar '${settings.enforcerContainerName}', which is never protected anyway; remove it`;
   }
@@ -228,4 +296,63 @@ export function checkSettings(settings: TaskSettings): string | undefined {
     if (typeof parsed === 'string') return parsed;
   }
   return undefined;
+}
+
+/** Whether a value is something other than a plain string: a token, or an intrinsic (L1, JSON). */
+function notPlain(value: unknown): boolean {
+  return typeof value !== 'string' || Token.isUnresolved(value);
+}
+
+/** Whether a value is (or holds) a list token: a string standing for a list of unknown length. */
+function isListToken(value: unknown): boolean {
+  return typeof value === 'string' && Token.isUnresolved([value]);
+}
+
+/**
+ * Whether a resolved value may become `AWS::NoValue` at deployment (an `Fn::If` branch, at any
+ * depth), which removes a list element.
+ */
+export function mayBeNoValue(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(mayBeNoValue);
+  const record = value as { [key: string]: unknown };
+  if (record.Ref === 'AWS::NoValue') return true;
+  return Object.values(record).some(mayBeNoValue);
+}
+
+/**
+ * A message when one of the container's mount points covers the enforcer's directory (the
+ * binary's directory, the volume) or the binary itself: Docker mounts it over the enforcer's
+ * files, so the container would start whatever that volume holds at the binary's path.
+ */
+export function shadowingMount(container: ContainerModel, binaryPath: string, resolve: (v: unknown) => unknown): string | undefined {
+  const dir = posixDirname(binaryPath);
+  for (const m of container.mountPoints) {
+    const given = notPlain(m.containerPath) ? resolve(m.containerPath) : m.containerPath;
+    if (given === undefined) continue;
+    if (typeof given !== 'string') {
+      return `mount point ${JSON.stringify(given)} is known only at deployment, so it cannot be checked against the enforcer's directory '${dir}'; give containerPath as a plain path`;
+    }
+    const path = posixNormalize(given);
+    if (path === dir || path === binaryPath || path.startsWith(`${dir}/`)) {
+      return `mount point ${JSON.stringify(given)} (volume '${m.sourceVolume}') shadows the enforcer volume '${dir}', so the container would not start the enforcer's binary; mount the volume elsewhere`;
+    }
+  }
+  return undefined;
+}
+
+function posixDirname(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+/** A path with `.`, `..`, repeated and trailing slashes resolved, as the kernel resolves a mount target. */
+function posixNormalize(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return `/${out.join('/')}`;
 }

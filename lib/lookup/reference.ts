@@ -1,4 +1,5 @@
 /** Image references as Docker reads them (`nginx:1.27` is `docker.io/library/nginx:1.27`). Pure. */
+import { parseDigest } from './digest';
 
 export interface ImageReference {
   /** The reference as the user wrote it (the context key). */
@@ -13,7 +14,6 @@ export interface ImageReference {
   readonly reference: string;
 }
 
-const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 
@@ -25,7 +25,8 @@ export function parseImageReference(original: string): ImageReference | string {
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) return `'${original}' has a malformed digest '${digest}'`;
+    const parsed = parseDigest(digest);
+    if (typeof parsed === 'string') return `'${original}' has a digest this tool cannot verify: ${parsed}`;
   }
   let tag: string | undefined;
   const slash = rest.lastIndexOf('/');

@@ -4,10 +4,15 @@
  * collected template with the CloudFormation resource schemas. Any invalid one fails the run.
  * A run of a few test files checks what those files synthesized. Without botocore the ECS-model
  * part is skipped with a loud message, and fails under CI (CI=true).
+ *
+ * It also runs the coverage rule twice over every collected template, as the TypeScript checker
+ * (lib/coverage) and as the Guard rule (real cfn-guard), and fails the run when they disagree on
+ * any task definition (without cfn-guard: skipped loudly, and a failure under CI).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { ecsModelUnavailable, taskDefinitionsOf, validateWithCfnSchemas, validateWithEcsModel } from './aws-models';
+import { cfnGuardUnavailable, compareCoverage } from './cfn-guard';
 
 export default function globalTeardown(): void {
   const dir = process.env.CEF_COLLECTED_TEMPLATES;
@@ -49,8 +54,23 @@ export default function globalTeardown(): void {
     console.log(`\nAWS models: ${ecsChecked - ecsInvalid}/${ecsChecked} distinct task definitions (from ${templates.length} templates the tests ` +
       `synthesized) valid for the ECS RegisterTaskDefinition model; ${templates.length - cfnInvalid}/${templates.length} templates valid ` +
       `for the CloudFormation resource schemas (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    const guardMissing = cfnGuardUnavailable();
+    if (guardMissing) {
+      if (process.env.CI) problems.push(`the coverage agreement check cannot run under CI: ${guardMissing}`);
+      // eslint-disable-next-line no-console
+      console.warn(`${'!'.repeat(100)}\n!!! COVERAGE AGREEMENT (TYPESCRIPT CHECKER VS GUARD RULE) SKIPPED: ${guardMissing}\n${'!'.repeat(100)}`);
+    } else {
+      const coverageStarted = Date.now();
+      const agreement = compareCoverage(templates);
+      for (const d of agreement.disagreements) problems.push(`coverage rule: ${d}`);
+      // eslint-disable-next-line no-console
+      console.log(`Coverage rule: the TypeScript checker and the Guard rule ${agreement.disagreements.length === 0 ? 'agree' : 'DISAGREE'} on ` +
+        `${agreement.tasks} task definitions from ${templates.length} templates (${agreement.counts.protected} protected, ` +
+        `${agreement.counts.unprotected} unprotected, ${agreement.counts['not-fargate']} not Fargate, ${agreement.disagreements.length} disagreements; ` +
+        `${((Date.now() - coverageStarted) / 1000).toFixed(1)} s)`);
+    }
     if (problems.length > 0) {
-      throw new Error(`task definitions synthesized by the tests fail AWS's models:\n${problems.join('\n')}`);
+      throw new Error(`task definitions synthesized by the tests fail AWS's models or the coverage agreement:\n${problems.join('\n')}`);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -1,52 +1,20 @@
 /**
- * Runs a synthesized ECS task definition in podman, the way the ECS agent starts it, for the
- * end-to-end tests. Test support only; nothing here is part of the library.
- *
- * `planTask()` is pure: it turns the `ContainerDefinitions` of an `AWS::ECS::TaskDefinition`
- * (CloudFormation casing, as in cdk.out/*.template.json) into one `podman run` argument list per
- * container, in the order ECS starts them. `runTask()` runs the plan and collects each container's
- * output and exit code.
- *
- * What is translated, and how ECS does it:
- * - order: a container starts after the containers it names in `DependsOn` and `VolumesFrom`
- *   (the agent adds an implicit dependency on a volume source). Ties keep the definition order.
- * - `DependsOn` conditions: START = the dependency was started (`podman run -d` returns then; a
- *   started container's VOLUME is filled, a created one's is not); COMPLETE = it exited;
- *   SUCCESS = it exited 0 (otherwise the dependent container is not started). HEALTHY is refused.
- * - `VolumesFrom`: `--volumes-from <source>:ro` when `ReadOnly` is true, else `:rw`.
- * - `EntryPoint`: `--entrypoint '<JSON list>'` (each element one argv element; as in Docker this
- *   also drops the image CMD). `Command`: the arguments after the image, one per element, no shell.
- * - `Environment`: `-e NAME=VALUE`; `Secrets`: `-e NAME=<fake value>` from `secretValues` (ECS
- *   resolves `ValueFrom` and passes a plain variable; a secret with no fake value is an error).
- * - `LinuxParameters.Capabilities`: `--cap-add`/`--cap-drop`; `ReadonlyRootFilesystem`:
- *   `--read-only` without podman's extra tmpfs mounts (ECS adds none).
- * - `User`, `WorkingDirectory`: `--user`, `--workdir`.
- * - always `--network none --pull=never`: nothing leaves the machine, images are local.
- * Properties with no effect on what runs in a local container (logging, ports, cpu/memory,
- * essential, FireLens) are ignored; any other property is an error, so that the translation never
- * silently runs something other than what the definition says.
+ * Runs a synthesized ECS task definition in podman for the end-to-end tests. The translation is
+ * the library's own (lib/run/plan.ts, which `cdk-enforced-fargate run` uses too); this file keeps
+ * the tests' synchronous helpers on top of it: `planTask()` (one `podman run` argument list per
+ * container, `--network none --pull=never`), `runTask()` (runs them and collects each container's
+ * output and exit code) and `Podman` (a podman with its own storage in a temporary directory).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { CfnContainer, Condition, planTaskRun } from '../../lib/run/plan';
+
+export type { CfnContainer } from '../../lib/run/plan';
 
 /** The podman binary (CEF_PODMAN overrides it, e.g. to try the skip path). */
 const PODMAN = process.env.CEF_PODMAN ?? 'podman';
-
-/** Container definition keys that do not change what runs inside a local container. */
-const IGNORED = new Set([
-  'Name', 'Image', 'Essential', 'Cpu', 'Memory', 'MemoryReservation', 'PortMappings',
-  'LogConfiguration', 'FirelensConfiguration', 'StartTimeout', 'StopTimeout',
-]);
-/** Container definition keys the translation handles. */
-const HANDLED = new Set([
-  'EntryPoint', 'Command', 'Environment', 'Secrets', 'VolumesFrom', 'DependsOn',
-  'LinuxParameters', 'ReadonlyRootFilesystem', 'User', 'WorkingDirectory', 'DockerLabels',
-]);
-
-/** A container definition in CloudFormation casing (one element of `ContainerDefinitions`). */
-export type CfnContainer = { [key: string]: any };
 
 export interface PlanOptions {
   /** Prefix for podman container names, so that tasks do not clash. */
@@ -55,6 +23,8 @@ export interface PlanOptions {
   readonly secretValues?: { [name: string]: string };
   /** Local image to run instead of the template's `Image`, keyed by the template's value. */
   readonly images?: { [templateImage: string]: string };
+  /** The names of the task's volumes (`Volumes[].Name`); a mount point of another is an error. */
+  readonly volumes?: string[];
 }
 
 export interface PlannedContainer {
@@ -63,95 +33,25 @@ export interface PlannedContainer {
   /** The podman container name (prefixed). */
   readonly podmanName: string;
   /** The dependencies to satisfy before this container starts. */
-  readonly waitFor: { readonly name: string; readonly condition: 'START' | 'COMPLETE' | 'SUCCESS' }[];
+  readonly waitFor: { readonly name: string; readonly condition: Condition }[];
   /** Arguments of `podman run` (after `run`). */
   readonly runArgs: string[];
 }
 
-function plainString(value: unknown, where: string): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw new Error(`${where}: ${JSON.stringify(value)} is not a plain value; podman cannot run an unresolved CloudFormation expression`);
-}
-
-function stringList(value: unknown, where: string): string[] {
-  if (!Array.isArray(value)) throw new Error(`${where}: expected a list, got ${JSON.stringify(value)}`);
-  return value.map((v, i) => plainString(v, `${where}[${i}]`));
-}
-
-/** Orders containers so that each comes after what it depends on; ties keep definition order. */
-function startOrder(containers: CfnContainer[]): CfnContainer[] {
-  const byName = new Map(containers.map(c => [c.Name as string, c]));
-  const ordered: CfnContainer[] = [];
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (c: CfnContainer, chain: string[]) => {
-    const name = c.Name as string;
-    if (state.get(name) === 'done') return;
-    if (state.get(name) === 'visiting') throw new Error(`dependency cycle: ${[...chain, name].join(' -> ')}`);
-    state.set(name, 'visiting');
-    const needs = [
-      ...(c.DependsOn ?? []).map((d: any) => d.ContainerName),
-      ...(c.VolumesFrom ?? []).map((v: any) => v.SourceContainer),
-    ];
-    for (const need of needs) {
-      const dep = byName.get(need);
-      if (!dep) throw new Error(`container '${name}' depends on '${need}', which is not in the task`);
-      visit(dep, [...chain, name]);
-    }
-    state.set(name, 'done');
-    ordered.push(c);
-  };
-  containers.forEach(c => visit(c, []));
-  return ordered;
-}
-
-/** Translates a task's container definitions into podman runs, in ECS's start order. Pure. */
+/**
+ * Translates a task's container definitions into podman runs, in ECS's start order, with
+ * lib/run/plan.ts. A FireLens router runs as a plain container (the tests look at what runs
+ * inside it); `cdk-enforced-fargate run` refuses it instead.
+ */
 export function planTask(containers: CfnContainer[], options: PlanOptions): PlannedContainer[] {
-  const podmanName = (name: string) => `${options.namePrefix}-${name}`;
-  return startOrder(containers).map(c => {
-    const name = plainString(c.Name, 'Name');
-    const where = `container '${name}'`;
-    for (const key of Object.keys(c)) {
-      if (!IGNORED.has(key) && !HANDLED.has(key)) throw new Error(`${where}: property ${key} is not translated to podman`);
-    }
-    const args = ['-d', '--name', podmanName(name), '--network', 'none', '--pull=never'];
-    const waitFor: PlannedContainer['waitFor'][number][] = [];
-    for (const dep of c.DependsOn ?? []) {
-      if (!['START', 'COMPLETE', 'SUCCESS'].includes(dep.Condition)) {
-        throw new Error(`${where}: dependency condition ${dep.Condition} on '${dep.ContainerName}' is not supported here`);
-      }
-      waitFor.push({ name: dep.ContainerName, condition: dep.Condition });
-    }
-    for (const v of c.VolumesFrom ?? []) {
-      args.push('--volumes-from', `${podmanName(v.SourceContainer)}:${v.ReadOnly === true ? 'ro' : 'rw'}`);
-      // The agent's implicit dependency on a volume source: it must have been created and started
-      // for its VOLUME to be filled (podman fills it on start, like Docker).
-      if (!waitFor.some(w => w.name === v.SourceContainer)) waitFor.push({ name: v.SourceContainer, condition: 'START' });
-    }
-    for (const kv of c.Environment ?? []) {
-      args.push('-e', `${plainString(kv.Name, `${where} Environment`)}=${plainString(kv.Value, `${where} Environment ${kv.Name}`)}`);
-    }
-    for (const s of c.Secrets ?? []) {
-      const value = options.secretValues?.[s.Name];
-      if (value === undefined) throw new Error(`${where}: secret ${s.Name} has no fake value in secretValues`);
-      args.push('-e', `${s.Name}=${value}`);
-    }
-    const linux = c.LinuxParameters ?? {};
-    for (const key of Object.keys(linux)) {
-      if (key !== 'Capabilities') throw new Error(`${where}: LinuxParameters.${key} is not translated to podman`);
-    }
-    for (const cap of linux.Capabilities?.Add ?? []) args.push('--cap-add', plainString(cap, `${where} capability`));
-    for (const cap of linux.Capabilities?.Drop ?? []) args.push('--cap-drop', plainString(cap, `${where} capability`));
-    if (c.ReadonlyRootFilesystem === true) args.push('--read-only', '--read-only-tmpfs=false');
-    for (const [key, value] of Object.entries(c.DockerLabels ?? {})) args.push('--label', `${key}=${plainString(value, `${where} DockerLabels ${key}`)}`);
-    if (c.User !== undefined) args.push('--user', plainString(c.User, `${where} User`));
-    if (c.WorkingDirectory !== undefined) args.push('--workdir', plainString(c.WorkingDirectory, `${where} WorkingDirectory`));
-    if (c.EntryPoint !== undefined) args.push('--entrypoint', JSON.stringify(stringList(c.EntryPoint, `${where} EntryPoint`)));
-    const image = plainString(c.Image, `${where} Image`);
-    args.push(options.images?.[image] ?? image);
-    if (c.Command !== undefined) args.push(...stringList(c.Command, `${where} Command`));
-    return { name, podmanName: podmanName(name), waitFor, runArgs: args };
-  });
+  const task = { ContainerDefinitions: containers, ...(options.volumes ? { Volumes: options.volumes.map(Name => ({ Name })) } : {}) };
+  const plan = planTaskRun(task, { ...options, inlineSecretValues: true, firelensRouterAsContainer: true });
+  return plan.containers.map(c => ({
+    name: c.name,
+    podmanName: c.podmanName,
+    waitFor: c.waitFor,
+    runArgs: ['-d', '--name', c.podmanName, '--network', 'none', '--pull=never', ...c.options, c.image, ...c.command],
+  }));
 }
 
 /** The outcome of one container of a task run. */
@@ -187,7 +87,22 @@ export class Podman {
       'runtime = "runc"',
       '',
     ].join('\n'));
-    this.env = { ...process.env, CONTAINERS_CONF: conf };
+    // The same storage for any podman started with `environment` (e.g. by `cdk-enforced-fargate run`).
+    const storage = path.join(this.dir, 'storage.conf');
+    fs.writeFileSync(storage, [
+      '[storage]',
+      'driver = "vfs"',
+      `graphroot = "${path.join(this.dir, 'root')}"`,
+      `runroot = "${path.join(this.dir, 'run')}"`,
+      '',
+    ].join('\n'));
+    fs.appendFileSync(conf, ['cgroup_manager = "cgroupfs"', 'events_logger = "file"', `tmp_dir = "${path.join(this.dir, 'tmp')}"`, ''].join('\n'));
+    this.env = { ...process.env, CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage };
+  }
+
+  /** The environment under which any podman uses this instance's storage and settings. */
+  public get environment(): NodeJS.ProcessEnv {
+    return { ...this.env };
   }
 
   /** Runs `podman <args>` with this instance's storage. Never throws on a non-zero exit. */
