@@ -15,7 +15,7 @@ const ROOT = path.join(__dirname, '..');
 /** Files shipped besides the compiled lib/ (paths relative to the package root). */
 const EXTRA_FILES: string[] = ['.jsii', 'API.md', 'LICENSE', 'README.md', 'package.json', 'rules/enforced-fargate-tasks.guard'];
 /** Dependencies shipped inside the tarball (package.json `bundledDependencies`); theirs come along. */
-const BUNDLED: string[] = ['dockerfile-ast', 'jsonc-parser', 'undici'];
+const BUNDLED: string[] = ['@aws-sdk/client-ecs', 'dockerfile-ast', 'jsonc-parser', 'undici'];
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pkg = require('../package.json');
 
@@ -101,6 +101,12 @@ describe('the bin as each language gets it', () => {
     const unreachable = spawnSync(bin, ['lookup', '--timeout', '5', '127.0.0.1:9/x:1'], { encoding: 'utf-8', cwd: work, env: { ...process.env, DOCKER_CONFIG: work } });
     expect(unreachable.status).toBe(1);
     expect(unreachable.stderr).toContain('error: 127.0.0.1:9/x:1: registry unreachable: cannot reach 127.0.0.1:9 (http://127.0.0.1:9): ');
+    // enforce needs the peer aws-cdk-lib: without it, one line that says where to run it, no stack.
+    fs.writeFileSync(path.join(work, 'td.json'), '{"family": "f", "containerDefinitions": [{"name": "app", "image": "x:1", "entryPoint": ["/app"]}]}');
+    fs.writeFileSync(path.join(work, 'enforcer.json'), '{"image": "registry.example.com/enforcer:1"}');
+    const enforce = spawnSync(bin, ['enforce', '--enforcer', 'enforcer.json', 'td.json'], { encoding: 'utf-8', cwd: work });
+    expect(enforce.status).toBe(1);
+    expect(enforce.stderr.trim()).toBe("cdk-enforced-fargate enforce: needs aws-cdk-lib (this library's peer dependency) where Node finds it: run it in a CDK app's directory (npx cdk-enforced-fargate enforce ...) or 'npm install aws-cdk-lib' beside it");
   });
 
   test('installed from the tarball with npm: node_modules/.bin/cdk-enforced-fargate', () => {

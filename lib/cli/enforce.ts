@@ -10,7 +10,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { Command, Io } from './io';
-import { enforceEcsJson, readEnforcerDescription } from '../enforcement/ecs-json';
 import { IMAGE_DEFAULTS_CONTEXT_KEY } from '../image-defaults';
 
 /** The largest input file read (task definitions are at most 64 KiB in ECS; descriptions are small). */
@@ -115,6 +114,17 @@ async function run(args: string[], io: Io): Promise<number> {
   } catch (e) {
     return fail((e as Error).message);
   }
+  // Loaded here, not at the top: it needs aws-cdk-lib (a peer dependency), and the other commands
+  // of the bin must run where only the unpacked package is (as the jsii runtimes run it).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  let core: typeof import('../enforcement/ecs-json');
+  try {
+    core = require('../enforcement/ecs-json') as typeof import('../enforcement/ecs-json');
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'MODULE_NOT_FOUND') throw e;
+    return fail("needs aws-cdk-lib (this library's peer dependency) where Node finds it: run it in a CDK app's directory (npx cdk-enforced-fargate enforce ...) or 'npm install aws-cdk-lib' beside it");
+  }
+  const { enforceEcsJson, readEnforcerDescription } = core;
   const description = readEnforcerDescription(descriptionJson);
   if (typeof description === 'string') return fail(`${values.enforcer}: ${description}`);
   const result = enforceEcsJson(input, description, context);

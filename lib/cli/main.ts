@@ -3,6 +3,7 @@
  * `cdk-enforced-fargate`: the package's command line. Each command lives in a file of its own and
  * is listed in COMMANDS; this file only dispatches.
  */
+import { audit } from './audit';
 import { Command, defaultIo, Io, packageVersion } from './io';
 import { drift } from './drift';
 import { ENFORCE } from './enforce';
@@ -15,6 +16,7 @@ export const COMMANDS: { [name: string]: Command } = {
   drift,
   enforce: ENFORCE,
   run: runCliCommand,
+  audit,
 };
 
 function usage(): string {
