@@ -62,9 +62,10 @@ describeWithGuard('a synthesis-time check with CfnGuardValidator', () => {
   }
 
   /**
-   * Runs synthesis as `cdk synth` does; what the validation printed, and the exit code it set
-   * (a failed policy validation does not throw: aws-cdk-lib prints the report and sets
-   * process.exitCode to 1, so `cdk synth` exits 1).
+   * Runs synthesis as `cdk synth` does; what the validation reported, and the exit code it set.
+   * aws-cdk-lib 2.258 prints the report and sets process.exitCode to 1 (so `cdk synth` exits 1);
+   * later versions (2.276, which `npm run test:compat` runs) throw a ValidationFailed error that
+   * holds the report instead. Both are a failed synthesis here.
    */
   function synth(a: App): { exitCode: number; report: string } {
     const lines: string[] = [];
@@ -72,7 +73,12 @@ describeWithGuard('a synthesis-time check with CfnGuardValidator', () => {
     const saved = process.exitCode;
     process.exitCode = 0;
     try {
-      a.synth();
+      try {
+        a.synth();
+      } catch (e) {
+        if (!/ValidationFailed|Validation failed/.test(`${(e as Error).name} ${(e as Error).message}`)) throw e;
+        return { exitCode: 1, report: [...lines, (e as Error).message].join('\n') };
+      }
       return { exitCode: Number(process.exitCode ?? 0), report: lines.join('\n') };
     } finally {
       process.exitCode = saved;
@@ -92,12 +98,12 @@ describeWithGuard('a synthesis-time check with CfnGuardValidator', () => {
     const { exitCode, report } = synth(a);
     // THEN
     expect(exitCode).toBe(1);
-    expect(report).toMatch(/Validation failed/);
-    expect(report).toMatch(/enforced_fargate_tasks \(1 occurrences\)/);
-    expect(report).toMatch(/How to fix: start the container under the enforcer binary/);
-    expect(report).not.toMatch(/How to fix: N\/A/);
-    expect(report).toMatch(/Construct Path: Stack\/Forgotten\/Resource/);
-    expect(report).not.toMatch(/Construct Path: Stack\/Protected\/Resource/);
+    // The report's layout differs between aws-cdk-lib versions; its content does not.
+    expect(report).toMatch(/enforced_fargate_tasks/);
+    expect(report).toMatch(/fix: start the container under the enforcer binary/);
+    expect(report).not.toMatch(/fix: N\/A/);
+    expect(report).toMatch(/Stack\/Forgotten\/Resource/);
+    expect(report).not.toMatch(/Stack\/Protected\/Resource/);
     expect(report).not.toMatch(/failed processing cfn-guard results/);
   });
 
@@ -113,7 +119,9 @@ describeWithGuard('a synthesis-time check with CfnGuardValidator', () => {
     const { exitCode, report } = synth(a);
     // THEN
     expect(exitCode).toBe(0);
-    expect(report).toMatch(/cdk-validator-cfnguard │ success/);
+    expect(report).not.toMatch(/enforced_fargate_tasks|Violation/);
+    // aws-cdk-lib 2.258 prints a summary of every plugin that ran; later versions print nothing on success.
+    if (report !== '') expect(report).toMatch(/cdk-validator-cfnguard │ success/);
   });
 
   test('the plugin reports every hand-written template, naming exactly the unprotected tasks', () => {
